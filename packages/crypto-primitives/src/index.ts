@@ -1,0 +1,5 @@
+export * from './types.js';
+export { CryptoError, type CryptoErrorCode } from './errors.js';
+export { constantTimeEqual } from './constant-time.js';
+export { secureRandom, seededRandom } from './random.js';
+export { nobleProvider } from './noble/index.js';
