@@ -20,6 +20,7 @@ module.exports = function jestConfig(packageDir) {
     },
     transformIgnorePatterns: ['/node_modules/(?!(\\.pnpm/)?(@noble|@scure))'],
     moduleNameMapper: {
+      '^@layersec/test-vectors$': path.join(root, 'test-vectors/index.ts'),
       '^@layersec/([a-z0-9-]+)$': path.join(root, 'packages/$1/src/index.ts'),
       '^@layersec/([a-z0-9-]+)/(.*)$': path.join(root, 'packages/$1/src/$2/index.ts'),
       '^(\\.{1,2}/.*)\\.js$': '$1',

@@ -1,0 +1,7 @@
+import type { Command } from 'commander';
+
+/** A command family (`lab esp ...`, `lab tls ...`): adds its subcommands to the program. */
+export type RegisterCommand = (program: Command) => void;
+
+/** Every command family, in the order `lab --help` lists them. */
+export const COMMANDS: RegisterCommand[] = [];
