@@ -1,0 +1,420 @@
+/**
+ * Signatures for the `node` provider, through node:crypto (OpenSSL): ECDSA P-256/P-384/P-521
+ * (DER or IEEE P1363 r||s), Ed25519 (RFC 8032), RSASSA-PKCS1-v1_5 and RSASSA-PSS (RFC 8017).
+ * Scheme names are TLS 1.3's (RFC 8446 §4.2.3). Keys arrive as layersec's key objects, are
+ * imported once as JWK (RFC 7517/7518) and kept as KeyObjects per key object.
+ *
+ * Differences from the noble provider, by OpenSSL's design: ECDSA nonces are random (not
+ * RFC 6979), RSA-PSS salts come from OpenSSL's CSPRNG (`options.random` is not used), and key
+ * generation uses OpenSSL's CSPRNG (the `random` argument is not used).
+ */
+import {
+  constants,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign as nodeSign,
+  verify as nodeVerify,
+  type JsonWebKey,
+  type KeyObject,
+} from 'node:crypto';
+import { CryptoError } from '../errors.js';
+import type {
+  CryptoProvider,
+  HashName,
+  NamedCurve,
+  PrivateKey,
+  PublicKey,
+  RandomSource,
+  SignatureScheme,
+  SignOptions,
+} from '../types.js';
+
+/** Options of `sign` beyond SignOptions: the RSA-PSS salt length (default: the hash length). */
+export interface SignatureSignOptions extends SignOptions {
+  pssSaltLength?: number;
+}
+
+/** Options of `verify` beyond the interface's: the RSA-PSS salt length, or `'any'`. */
+export interface SignatureVerifyOptions extends Pick<SignOptions, 'ecdsaFormat'> {
+  pssSaltLength?: number | 'any';
+}
+
+export type SignatureOperations = Pick<CryptoProvider, 'sign' | 'verify' | 'generateSigningKey'> & {
+  sign(scheme: SignatureScheme, key: PrivateKey, message: Uint8Array, options?: SignatureSignOptions): Uint8Array;
+  verify(
+    scheme: SignatureScheme,
+    key: PublicKey,
+    message: Uint8Array,
+    signature: Uint8Array,
+    options?: SignatureVerifyOptions,
+  ): boolean;
+};
+
+/** RFC 8446 §4.2.3 SignatureScheme → family, hash and (for TLS 1.3's ECDSA names) curve. */
+type SchemeParameters =
+  | { family: 'ecdsa'; hash: HashName; curve?: NamedCurve }
+  | { family: 'ed25519' }
+  | { family: 'rsa-pkcs1' | 'rsa-pss'; hash: HashName };
+
+function schemeParameters(scheme: SignatureScheme): SchemeParameters {
+  switch (scheme) {
+    case 'ecdsa_secp256r1_sha256':
+      return { family: 'ecdsa', hash: 'SHA-256', curve: 'P-256' };
+    case 'ecdsa_secp384r1_sha384':
+      return { family: 'ecdsa', hash: 'SHA-384', curve: 'P-384' };
+    case 'ecdsa_secp521r1_sha512':
+      return { family: 'ecdsa', hash: 'SHA-512', curve: 'P-521' };
+    case 'ecdsa_sha1':
+      return { family: 'ecdsa', hash: 'SHA-1' };
+    case 'ecdsa_sha256':
+      return { family: 'ecdsa', hash: 'SHA-256' };
+    case 'ecdsa_sha384':
+      return { family: 'ecdsa', hash: 'SHA-384' };
+    case 'ecdsa_sha512':
+      return { family: 'ecdsa', hash: 'SHA-512' };
+    case 'ed25519':
+      return { family: 'ed25519' };
+    case 'rsa_pkcs1_sha1':
+      return { family: 'rsa-pkcs1', hash: 'SHA-1' };
+    case 'rsa_pkcs1_sha256':
+      return { family: 'rsa-pkcs1', hash: 'SHA-256' };
+    case 'rsa_pkcs1_sha384':
+      return { family: 'rsa-pkcs1', hash: 'SHA-384' };
+    case 'rsa_pkcs1_sha512':
+      return { family: 'rsa-pkcs1', hash: 'SHA-512' };
+    case 'rsa_pss_rsae_sha256':
+      return { family: 'rsa-pss', hash: 'SHA-256' };
+    case 'rsa_pss_rsae_sha384':
+      return { family: 'rsa-pss', hash: 'SHA-384' };
+    case 'rsa_pss_rsae_sha512':
+      return { family: 'rsa-pss', hash: 'SHA-512' };
+    default:
+      throw new CryptoError('unsupported', `signature scheme ${String(scheme)}`);
+  }
+}
+
+/** OpenSSL digest names. */
+const OPENSSL_DIGEST: Readonly<Record<HashName, string>> = {
+  'SHA-1': 'sha1',
+  'SHA-256': 'sha256',
+  'SHA-384': 'sha384',
+  'SHA-512': 'sha512',
+};
+
+const HASH_LENGTH: Readonly<Record<HashName, number>> = { 'SHA-1': 20, 'SHA-256': 32, 'SHA-384': 48, 'SHA-512': 64 };
+
+const FIELD_LENGTH: Readonly<Record<NamedCurve, number>> = { 'P-256': 32, 'P-384': 48, 'P-521': 66 };
+
+/** Smallest and largest RSA modulus accepted, in bits, and the largest public exponent. */
+const MIN_MODULUS_BITS = 1024;
+const MAX_MODULUS_BITS = 16384;
+const MAX_PUBLIC_EXPONENT_BITS = 64;
+
+function isNamedCurve(curve: unknown): curve is NamedCurve {
+  return curve === 'P-256' || curve === 'P-384' || curve === 'P-521';
+}
+
+// ---- JWK encoding of layersec key objects (RFC 7518 §6.2, §6.3; RFC 8037 §2) ----
+
+function base64url(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
+}
+
+function fromBase64url(text: string | undefined, what: string): Uint8Array {
+  if (typeof text !== 'string') throw new CryptoError('bad-encoding', `exported JWK lacks ${what}`);
+  return new Uint8Array(Buffer.from(text, 'base64url'));
+}
+
+function bitLength(x: bigint): number {
+  return x === 0n ? 0 : x.toString(2).length;
+}
+
+/** RFC 7518 §6.3: Base64urlUInt, the minimal big-endian octets of a positive integer. */
+function base64urlUInt(x: bigint): string {
+  let hex = x.toString(16);
+  if (hex.length % 2 === 1) hex = '0' + hex;
+  return Buffer.from(hex, 'hex').toString('base64url');
+}
+
+function bigintFromBase64url(text: string | undefined, what: string): bigint {
+  const bytes = fromBase64url(text, what);
+  return bytes.length === 0 ? 0n : BigInt('0x' + Buffer.from(bytes).toString('hex'));
+}
+
+function ecCoordinates(curve: NamedCurve, point: Uint8Array): { x: string; y: string } {
+  const length = FIELD_LENGTH[curve];
+  if (!(point instanceof Uint8Array) || point.length !== 1 + 2 * length || point[0] !== 0x04) {
+    throw new CryptoError('invalid-public-key', `${curve} public key must be an uncompressed point of ${1 + 2 * length} octets`);
+  }
+  return { x: base64url(point.subarray(1, 1 + length)), y: base64url(point.subarray(1 + length)) };
+}
+
+function checkRsaPublicValues(n: bigint, e: bigint): void {
+  if (typeof n !== 'bigint' || typeof e !== 'bigint') throw new CryptoError('invalid-public-key', 'RSA n and e must be bigint');
+  const bits = bitLength(n);
+  if (bits < MIN_MODULUS_BITS || bits > MAX_MODULUS_BITS || (n & 1n) === 0n) {
+    throw new CryptoError('invalid-public-key', `RSA modulus of ${bits} bits refused`);
+  }
+  if (e < 3n || (e & 1n) === 0n || e >= n || bitLength(e) > MAX_PUBLIC_EXPONENT_BITS) {
+    throw new CryptoError('invalid-public-key', 'RSA public exponent out of range');
+  }
+}
+
+function publicJwk(key: PublicKey): JsonWebKey {
+  switch (key.type) {
+    case 'ec':
+      if (!isNamedCurve(key.curve)) throw new CryptoError('unsupported', `curve ${String(key.curve)}`);
+      return { kty: 'EC', crv: key.curve, ...ecCoordinates(key.curve, key.point) };
+    case 'ed25519':
+      if (!(key.key instanceof Uint8Array) || key.key.length !== 32) {
+        throw new CryptoError('invalid-public-key', 'Ed25519 public key must be 32 octets');
+      }
+      return { kty: 'OKP', crv: 'Ed25519', x: base64url(key.key) };
+    case 'rsa':
+      checkRsaPublicValues(key.n, key.e);
+      return { kty: 'RSA', n: base64urlUInt(key.n), e: base64urlUInt(key.e) };
+    default:
+      throw new CryptoError('unsupported', `key type ${String((key as { type: unknown }).type)}`);
+  }
+}
+
+function privateJwk(key: PrivateKey): JsonWebKey {
+  switch (key.type) {
+    case 'ec': {
+      if (!isNamedCurve(key.curve)) throw new CryptoError('unsupported', `curve ${String(key.curve)}`);
+      if (!(key.d instanceof Uint8Array) || key.d.length !== FIELD_LENGTH[key.curve]) {
+        throw new CryptoError('invalid-private-key', `${key.curve} private key must be ${FIELD_LENGTH[key.curve]} octets`);
+      }
+      return { kty: 'EC', crv: key.curve, d: base64url(key.d), ...ecCoordinates(key.curve, key.publicKey) };
+    }
+    case 'ed25519':
+      if (!(key.seed instanceof Uint8Array) || key.seed.length !== 32) {
+        throw new CryptoError('invalid-private-key', 'Ed25519 private key (seed) must be 32 octets');
+      }
+      if (!(key.publicKey instanceof Uint8Array) || key.publicKey.length !== 32) {
+        throw new CryptoError('invalid-private-key', 'Ed25519 public key must be 32 octets');
+      }
+      return { kty: 'OKP', crv: 'Ed25519', d: base64url(key.seed), x: base64url(key.publicKey) };
+    case 'rsa': {
+      checkRsaPublicValues(key.n, key.e);
+      const { n, p, q, d, dp, dq, qi } = key;
+      for (const v of [p, q, d, dp, dq, qi]) {
+        if (typeof v !== 'bigint' || v <= 0n) throw new CryptoError('invalid-private-key', 'RSA private values must be positive bigint');
+      }
+      if (p * q !== n) throw new CryptoError('invalid-private-key', 'RSA n is not p·q');
+      if (dp >= p || dq >= q || qi >= p || d >= n) throw new CryptoError('invalid-private-key', 'RSA CRT values out of range');
+      return {
+        kty: 'RSA',
+        n: base64urlUInt(n),
+        e: base64urlUInt(key.e),
+        d: base64urlUInt(d),
+        p: base64urlUInt(p),
+        q: base64urlUInt(q),
+        dp: base64urlUInt(dp),
+        dq: base64urlUInt(dq),
+        qi: base64urlUInt(qi),
+      };
+    }
+    default:
+      throw new CryptoError('unsupported', `key type ${String((key as { type: unknown }).type)}`);
+  }
+}
+
+/** OpenSSL's KeyObjects, one per layersec key object (keys are immutable). */
+const privateKeyObjects = new WeakMap<PrivateKey, KeyObject>();
+const publicKeyObjects = new WeakMap<PublicKey, KeyObject>();
+
+function privateKeyObject(key: PrivateKey): KeyObject {
+  let keyObject = privateKeyObjects.get(key);
+  if (keyObject === undefined) {
+    const jwk = privateJwk(key);
+    try {
+      keyObject = createPrivateKey({ key: jwk, format: 'jwk' });
+    } catch (error) {
+      throw new CryptoError('invalid-private-key', `OpenSSL refused the ${key.type} key: ${(error as Error).message}`);
+    }
+    if (key.type === 'ed25519') {
+      // OpenSSL derives the public key from the seed; the one we were given must be it.
+      const derived = keyObject.export({ format: 'jwk' }).x;
+      if (derived !== jwk.x) throw new CryptoError('invalid-private-key', 'Ed25519 public key does not belong to the private key');
+    }
+    privateKeyObjects.set(key, keyObject);
+  }
+  return keyObject;
+}
+
+function publicKeyObject(key: PublicKey): KeyObject {
+  let keyObject = publicKeyObjects.get(key);
+  if (keyObject === undefined) {
+    const jwk = publicJwk(key);
+    try {
+      keyObject = createPublicKey({ key: jwk, format: 'jwk' });
+    } catch (error) {
+      throw new CryptoError('invalid-public-key', `OpenSSL refused the ${key.type} key: ${(error as Error).message}`);
+    }
+    publicKeyObjects.set(key, keyObject);
+  }
+  return keyObject;
+}
+
+function mismatch(scheme: SignatureScheme, keyType: string): CryptoError {
+  return new CryptoError('unsupported', `scheme ${scheme} cannot be used with a ${keyType} key`);
+}
+
+function sign(
+  scheme: SignatureScheme,
+  key: PrivateKey,
+  message: Uint8Array,
+  options: SignatureSignOptions = {},
+): Uint8Array {
+  const parameters = schemeParameters(scheme);
+  const keyObject = privateKeyObject(key);
+  let signature: Buffer;
+  switch (parameters.family) {
+    case 'ecdsa':
+      if (key.type !== 'ec' || (parameters.curve !== undefined && parameters.curve !== key.curve)) {
+        throw mismatch(scheme, key.type === 'ec' ? key.curve : key.type);
+      }
+      signature = nodeSign(OPENSSL_DIGEST[parameters.hash], message, {
+        key: keyObject,
+        dsaEncoding: options.ecdsaFormat === 'raw' ? 'ieee-p1363' : 'der',
+      });
+      break;
+    case 'ed25519':
+      if (key.type !== 'ed25519') throw mismatch(scheme, key.type);
+      signature = nodeSign(null, message, keyObject);
+      break;
+    case 'rsa-pkcs1':
+      if (key.type !== 'rsa') throw mismatch(scheme, key.type);
+      signature = nodeSign(OPENSSL_DIGEST[parameters.hash], message, {
+        key: keyObject,
+        padding: constants.RSA_PKCS1_PADDING,
+      });
+      break;
+    case 'rsa-pss':
+      if (key.type !== 'rsa') throw mismatch(scheme, key.type);
+      signature = nodeSign(OPENSSL_DIGEST[parameters.hash], message, {
+        key: keyObject,
+        padding: constants.RSA_PKCS1_PSS_PADDING,
+        saltLength: options.pssSaltLength ?? HASH_LENGTH[parameters.hash],
+      });
+      break;
+  }
+  return new Uint8Array(signature.buffer, signature.byteOffset, signature.byteLength);
+}
+
+function verify(
+  scheme: SignatureScheme,
+  key: PublicKey,
+  message: Uint8Array,
+  signature: Uint8Array,
+  options: SignatureVerifyOptions = {},
+): boolean {
+  const parameters = schemeParameters(scheme);
+  const keyObject = publicKeyObject(key);
+  if (!(signature instanceof Uint8Array) || !(message instanceof Uint8Array)) return false;
+  try {
+    switch (parameters.family) {
+      case 'ecdsa': {
+        if (key.type !== 'ec' || (parameters.curve !== undefined && parameters.curve !== key.curve)) return false;
+        const raw = options.ecdsaFormat === 'raw';
+        if (raw && signature.length !== 2 * FIELD_LENGTH[key.curve]) return false;
+        return nodeVerify(
+          OPENSSL_DIGEST[parameters.hash],
+          message,
+          { key: keyObject, dsaEncoding: raw ? 'ieee-p1363' : 'der' },
+          signature,
+        );
+      }
+      case 'ed25519':
+        if (key.type !== 'ed25519') return false;
+        return nodeVerify(null, message, keyObject, signature);
+      case 'rsa-pkcs1':
+        if (key.type !== 'rsa') return false;
+        return nodeVerify(
+          OPENSSL_DIGEST[parameters.hash],
+          message,
+          { key: keyObject, padding: constants.RSA_PKCS1_PADDING },
+          signature,
+        );
+      case 'rsa-pss': {
+        if (key.type !== 'rsa') return false;
+        const saltLength = options.pssSaltLength ?? HASH_LENGTH[parameters.hash];
+        return nodeVerify(
+          OPENSSL_DIGEST[parameters.hash],
+          message,
+          {
+            key: keyObject,
+            padding: constants.RSA_PKCS1_PSS_PADDING,
+            saltLength: saltLength === 'any' ? constants.RSA_PSS_SALTLEN_AUTO : saltLength,
+          },
+          signature,
+        );
+      }
+    }
+  } catch {
+    // OpenSSL reports some malformed signatures as errors rather than as a failed check.
+    return false;
+  }
+}
+
+/** Key generation with OpenSSL (`random` is not used: OpenSSL draws from its own CSPRNG). */
+function generateSigningKey(
+  spec: { type: 'ec'; curve: NamedCurve } | { type: 'ed25519' } | { type: 'rsa'; bits: number },
+  _random?: RandomSource,
+): PrivateKey {
+  switch (spec.type) {
+    case 'ec': {
+      if (!isNamedCurve(spec.curve)) throw new CryptoError('unsupported', `curve ${String(spec.curve)}`);
+      const { privateKey } = generateKeyPairSync('ec', { namedCurve: spec.curve });
+      const jwk = privateKey.export({ format: 'jwk' });
+      const length = FIELD_LENGTH[spec.curve];
+      const x = fromBase64url(jwk.x, 'x');
+      const y = fromBase64url(jwk.y, 'y');
+      const d = fromBase64url(jwk.d, 'd');
+      if (x.length !== length || y.length !== length || d.length !== length) {
+        throw new CryptoError('bad-encoding', 'exported EC JWK has unexpected lengths');
+      }
+      const publicKey = new Uint8Array(1 + 2 * length);
+      publicKey[0] = 0x04;
+      publicKey.set(x, 1);
+      publicKey.set(y, 1 + length);
+      const key: PrivateKey = { type: 'ec', curve: spec.curve, d, publicKey };
+      privateKeyObjects.set(key, privateKey);
+      return key;
+    }
+    case 'ed25519': {
+      const { privateKey } = generateKeyPairSync('ed25519');
+      const jwk = privateKey.export({ format: 'jwk' });
+      const key: PrivateKey = { type: 'ed25519', seed: fromBase64url(jwk.d, 'd'), publicKey: fromBase64url(jwk.x, 'x') };
+      privateKeyObjects.set(key, privateKey);
+      return key;
+    }
+    case 'rsa': {
+      const bits = spec.bits;
+      if (!Number.isInteger(bits) || bits < 2048 || bits > MAX_MODULUS_BITS) {
+        throw new CryptoError('unsupported', `RSA keys of ${bits} bits (2048..${MAX_MODULUS_BITS} are offered)`);
+      }
+      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: bits, publicExponent: 65537 });
+      const jwk = privateKey.export({ format: 'jwk' });
+      const key: PrivateKey = {
+        type: 'rsa',
+        n: bigintFromBase64url(jwk.n, 'n'),
+        e: bigintFromBase64url(jwk.e, 'e'),
+        d: bigintFromBase64url(jwk.d, 'd'),
+        p: bigintFromBase64url(jwk.p, 'p'),
+        q: bigintFromBase64url(jwk.q, 'q'),
+        dp: bigintFromBase64url(jwk.dp, 'dp'),
+        dq: bigintFromBase64url(jwk.dq, 'dq'),
+        qi: bigintFromBase64url(jwk.qi, 'qi'),
+      };
+      privateKeyObjects.set(key, privateKey);
+      return key;
+    }
+    default:
+      throw new CryptoError('unsupported', `key type ${String((spec as { type: unknown }).type)}`);
+  }
+}
+
+export const nodeSignatures: SignatureOperations = { sign, verify, generateSigningKey };
