@@ -3,3 +3,4 @@ export { CryptoError, type CryptoErrorCode } from './errors.js';
 export { constantTimeEqual } from './constant-time.js';
 export { secureRandom, seededRandom } from './random.js';
 export { nobleProvider } from './noble/index.js';
+export * from './kdf/index.js';
