@@ -47,6 +47,8 @@ default_md = default
 commonName = optional
 organizationName = optional
 organizationalUnitName = optional
+localityName = optional
+domainComponent = optional
 countryName = optional
 [ req ]
 distinguished_name = dn
@@ -117,7 +119,8 @@ genkey() { # genkey <family> <file>: writes a PKCS#8 PEM private key
 issue() {
   local cacert=$1 cakey=$2 key=$3 subj=$4 profile=$5 out=$6 start=${7:-$START} end=${8:-$END}
   shift 8 || shift $#
-  openssl req -config "$WORK/ca.cnf" -new -key "$key" -subj "$subj" -out "$WORK/req.csr"
+  # shellcheck disable=SC2086 # REQ_OPTS holds several options
+  openssl req -config "$WORK/ca.cnf" ${REQ_OPTS:-} -new -key "$key" -subj "$subj" -out "$WORK/req.csr"
   if [ "$cacert" = self ]; then
     openssl ca -config "$WORK/ca.cnf" -batch -notext -selfsign -keyfile "$cakey" -in "$WORK/req.csr" \
       -extensions "$profile" -startdate "$start" -enddate "$end" -out "$out" "$@" 2>"$WORK/ca.log" ||
@@ -168,6 +171,11 @@ issue $E/int.pem $E/int.key $E/other.key "/O=layersec lab/CN=cn-only.lab.test" s
 SAN="DNS:selfsigned.lab.test" issue self $E/other.key $E/other.key "/O=layersec lab/CN=selfsigned.lab.test" selfsigned_server $E/leaf-self-signed.pem
 # The server leaf (CA:FALSE) used as a CA: it issues another server certificate.
 SAN="DNS:victim.lab.test" issue $E/leaf.pem $E/leaf.key $E/other.key "/O=layersec lab/CN=victim.lab.test" server $E/leaf-issued-by-leaf.pem
+# A subject with every character RFC 4514 §2.4 escapes, a multi-valued RDN, domainComponents and
+# UTF-8 (-preserveDN keeps the request's DN as it is).
+REQ_OPTS="-utf8 -multivalue-rdn" SAN="DNS:special.lab.test" issue $E/int.pem $E/int.key $E/other.key \
+  '/DC=test/DC=lab/O=layersec lab/OU=a+OU=b/CN=Ann \, "Q" <x>;=\+\/ #1 /L=Zürich' server $E/leaf-special-dn.pem \
+  "$START" "$END" -preserveDN
 # root → int-pathlen0 (pathlen:0) → int2 → leaf: int2 breaks int-pathlen0's path length.
 genkey p256 $E/int-pathlen0.key
 genkey p256 $E/int2.key
@@ -209,6 +217,17 @@ cat unknown/int.pem rsa/int.pem ecdsa/int.pem ed25519/int.pem >intermediates-uno
 cat ecdsa/int2.pem ecdsa/int-pathlen0.pem >ecdsa/pathlen-chain.pem
 cat ecdsa/int.pem ecdsa/leaf.pem >ecdsa/leaf-as-ca-chain.pem
 cat unknown/int.pem unknown/root.pem >unknown/chain-with-root.pem
+
+# What openssl reads from each certificate (subject and issuer in RFC 2253 form, serial, dates,
+# extensions), written beside it as <name>.txt for the parser's tests.
+for f in ecdsa/*.pem rsa/*.pem ed25519/*.pem unknown/*.pem; do
+  case "$f" in *chain*.pem) continue ;; esac
+  {
+    printf 'signatureAlgorithm=%s\n' "$(openssl x509 -in "$f" -noout -text | sed -n 's/^ *Signature Algorithm: //p' | head -1)"
+    openssl x509 -in "$f" -noout -subject -issuer -nameopt RFC2253,-esc_msb -serial -startdate -enddate \
+      -ext subjectAltName,basicConstraints,keyUsage,extendedKeyUsage,subjectKeyIdentifier,authorityKeyIdentifier
+  } >"${f%.pem}.txt"
+done
 
 # ---------------------------------------------------------------------------------------------
 # Key files in every format the keys module reads, each with openssl's -text dump.
