@@ -10,6 +10,7 @@
  */
 import {
   constants,
+  createECDH,
   createPrivateKey,
   createPublicKey,
   generateKeyPairSync,
@@ -105,6 +106,9 @@ const OPENSSL_DIGEST: Readonly<Record<HashName, string>> = {
 const HASH_LENGTH: Readonly<Record<HashName, number>> = { 'SHA-1': 20, 'SHA-256': 32, 'SHA-384': 48, 'SHA-512': 64 };
 
 const FIELD_LENGTH: Readonly<Record<NamedCurve, number>> = { 'P-256': 32, 'P-384': 48, 'P-521': 66 };
+
+/** OpenSSL curve names. */
+const OPENSSL_CURVE: Readonly<Record<NamedCurve, string>> = { 'P-256': 'prime256v1', 'P-384': 'secp384r1', 'P-521': 'secp521r1' };
 
 /** Smallest and largest RSA modulus accepted, in bits, and the largest public exponent. */
 const MIN_MODULUS_BITS = 1024;
@@ -233,6 +237,20 @@ function privateKeyObject(key: PrivateKey): KeyObject {
       keyObject = createPrivateKey({ key: jwk, format: 'jwk' });
     } catch (error) {
       throw new CryptoError('invalid-private-key', `OpenSSL refused the ${key.type} key: ${(error as Error).message}`);
+    }
+    if (key.type === 'ec') {
+      // SEC 1 §3.2.1: the public key must be d·G for this d.
+      let derived: Uint8Array;
+      try {
+        const ecdh = createECDH(OPENSSL_CURVE[key.curve]);
+        ecdh.setPrivateKey(key.d);
+        derived = ecdh.getPublicKey();
+      } catch {
+        throw new CryptoError('invalid-private-key', `${key.curve} private key out of range`);
+      }
+      if (Buffer.compare(derived, key.publicKey) !== 0) {
+        throw new CryptoError('invalid-private-key', `${key.curve} public key does not belong to the private key`);
+      }
     }
     if (key.type === 'ed25519') {
       // OpenSSL derives the public key from the seed; the one we were given must be it.
