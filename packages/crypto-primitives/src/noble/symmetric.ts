@@ -69,15 +69,16 @@ function hash(name: HashName): Hash {
 // HMAC (RFC 2104) and its truncations (RFC 2404 HMAC-SHA1-96, RFC 4868 §2.1 HMAC-SHA2-*)
 
 /**
- * RFC 2104 §5: a truncated output must keep at least half of the hash output and at least
- * 80 bits. Every truncation IPsec uses (RFC 2404, RFC 4868 §2.1) is within this bound.
+ * RFC 2104 §5: a truncated output keeps the leftmost bytes and must not be shorter than 80 bits
+ * (§5 also recommends at least half the hash output; every truncation IPsec uses, RFC 2404 and
+ * RFC 4868 §2.1, meets that, while RFC 4231 §4.6 tests 128-bit truncations of SHA-384/512).
  */
 export function checkTruncation(hashName: HashName, outputLength: number, truncateTo: number | undefined): number {
   if (truncateTo === undefined) return outputLength;
-  if (!Number.isInteger(truncateTo) || truncateTo > outputLength || truncateTo < Math.max(10, outputLength / 2)) {
+  if (!Number.isInteger(truncateTo) || truncateTo > outputLength || truncateTo < 10) {
     throw new CryptoError(
       'bad-length',
-      `HMAC-${hashName} cannot be truncated to ${truncateTo} bytes (RFC 2104 §5: at least half the output and 80 bits)`,
+      `HMAC-${hashName} cannot be truncated to ${truncateTo} bytes (RFC 2104 §5: 10 to ${outputLength} bytes)`,
     );
   }
   return truncateTo;
