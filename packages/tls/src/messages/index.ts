@@ -1,0 +1,6 @@
+export * from './extensions.js';
+export * from './handshake.js';
+export * from './client-hello.js';
+export * from './server-hello.js';
+export * from './tls13-messages.js';
+export * from './alert.js';
