@@ -1,1 +1,31 @@
-export {};
+/**
+ * @layersec/ikev2 — IKEv2 (RFC 7296): message codec, Encrypted payload protection, swanctl.conf
+ * configuration and the IKE_SA_INIT exchange as sans-I/O tasks.
+ */
+export * from './constants.js';
+export { IkeNotifyError, IkeIntegrityError } from './errors.js';
+export { type IkeHeader, IKE_HEADER_LENGTH, MAX_IKE_MESSAGE_LENGTH } from './messages/header.js';
+export * from './messages/payloads.js';
+export {
+  type IkeMessage,
+  type IkeHeaderFields,
+  MAX_PAYLOADS_PER_CHAIN,
+  decodeMessage,
+  encodeMessage,
+  decodePayloadChain,
+  encodePayloads,
+  payloadsOf,
+  payloadOf,
+  notifiesOf,
+} from './messages/message.js';
+export {
+  type SkTransforms,
+  type SkProtection,
+  type EncryptOptions,
+  skKeyLengths,
+  createSkProtection,
+  encodeEncryptedMessage,
+  type EncryptedContents,
+  decodeEncryptedPayloads,
+} from './messages/encrypted.js';
+export { type Port4500Datagram, classifyPort4500, withNonEspMarker } from './messages/nat-t.js';
