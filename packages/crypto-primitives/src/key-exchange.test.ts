@@ -80,8 +80,8 @@ describe.each(IMPLEMENTATIONS)('%s key exchange', (_name, kx) => {
 
     test.each(rfc7748.iterated.map((v) => [v.name, v] as const))('%s', (_n, v) => {
       // RFC 7748 §5.2: k = u = base point; repeatedly (k, u) := (X(k, u), k).
-      let k = hexToBytes(v.start);
-      let u = hexToBytes(v.start);
+      let k: Uint8Array = hexToBytes(v.start);
+      let u: Uint8Array = hexToBytes(v.start);
       for (let i = 0; i < v.iterations; i++) {
         const next = kx(v.group).computeSharedSecret(k, u);
         u = k;
