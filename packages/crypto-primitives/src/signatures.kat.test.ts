@@ -202,3 +202,52 @@ describe('RFC 7515 Appendix A JWS signatures', () => {
     }
   }
 });
+
+describe('RSA signatures made by OpenSSL 3.0 on the RFC 7515 A.2 key', () => {
+  const rfc7515 = loadVectors<{ vectors: Array<{ jwk: Record<string, string> }> }>('rfc7515-jws-signatures.json');
+  const file = loadVectors<{
+    source: string;
+    message: string;
+    vectors: Array<{ name: string; scheme: SignatureScheme; saltLength?: number; signature: string }>;
+  }>('openssl-rsa-signatures.json');
+  const integer = (b64url: string): bigint => BigInt('0x' + Buffer.from(b64url, 'base64url').toString('hex'));
+  const jwk = rfc7515.vectors[0].jwk;
+  const privateKey: PrivateKey = {
+    type: 'rsa',
+    n: integer(jwk.n),
+    e: integer(jwk.e),
+    d: integer(jwk.d),
+    p: integer(jwk.p),
+    q: integer(jwk.q),
+    dp: integer(jwk.dp),
+    dq: integer(jwk.dq),
+    qi: integer(jwk.qi),
+  };
+  const publicKey: PublicKey = { type: 'rsa', n: privateKey.n, e: privateKey.e };
+  const message = ascii(file.message);
+
+  for (const v of file.vectors) {
+    const signature = hexToBytes(v.signature);
+    for (const [name, provider] of PROVIDERS) {
+      if (v.saltLength === undefined) {
+        test(`${name}: ${v.name} signs exactly and verifies`, () => {
+          expect(bytesToHex(provider.sign(v.scheme, privateKey, message, { random: seededRandom(v.name) }))).toBe(v.signature);
+          expect(provider.verify(v.scheme, publicKey, message, signature)).toBe(true);
+          expect(provider.verify(v.scheme, publicKey, message, flipBit(signature, 100))).toBe(false);
+        });
+      } else {
+        const saltLength = v.saltLength;
+        test(`${name}: ${v.name} verifies with its salt length and with 'any'`, () => {
+          const hashLength = { rsa_pss_rsae_sha256: 32, rsa_pss_rsae_sha384: 48, rsa_pss_rsae_sha512: 64 }[v.scheme as string];
+          expect(provider.verify(v.scheme, publicKey, message, signature, { pssSaltLength: saltLength })).toBe(true);
+          expect(provider.verify(v.scheme, publicKey, message, signature, { pssSaltLength: 'any' })).toBe(true);
+          // The default is salt length = hash length (RFC 8446 §4.2.3).
+          expect(provider.verify(v.scheme, publicKey, message, signature)).toBe(saltLength === hashLength);
+          expect(provider.verify(v.scheme, publicKey, message, signature, { pssSaltLength: saltLength + 1 })).toBe(false);
+          expect(provider.verify(v.scheme, publicKey, message, flipBit(signature, 100), { pssSaltLength: 'any' })).toBe(false);
+          expect(provider.verify(v.scheme, publicKey, ascii(file.message + ' '), signature, { pssSaltLength: 'any' })).toBe(false);
+        });
+      }
+    }
+  }
+});
