@@ -29,3 +29,25 @@ export {
   decodeEncryptedPayloads,
 } from './messages/encrypted.js';
 export { type Port4500Datagram, classifyPort4500, withNonEspMarker } from './messages/nat-t.js';
+export {
+  type EncrSpec,
+  type ProposalSpec,
+  ProposalKeywordError,
+  isAeadEncr,
+  parseProposal,
+  parseProposals,
+  proposalToWire,
+} from './config/proposals.js';
+export {
+  type SettingsSection,
+  type AuthClass,
+  type AuthConfig,
+  type ChildConfig,
+  type ConnectionConfig,
+  type SharedSecret,
+  type SwanctlConfig,
+  SwanctlConfigError,
+  parseSettings,
+  parseSwanctlConf,
+  findSharedSecret,
+} from './config/swanctl.js';
