@@ -41,9 +41,11 @@ function flipBit(bytes: Uint8Array, bit: number): Uint8Array {
 }
 
 const WYCHEPROOF_PRESENT = loadWycheproof('aes_gcm_test.json') !== null;
-const describeIfVectors = WYCHEPROOF_PRESENT ? describe : describe.skip;
+// When the shared vectors folder is absent nothing below is declared (`it.each` refuses an empty
+// table); the test at the end says so instead.
+const describeIfVectors = WYCHEPROOF_PRESENT ? describe.each(PROVIDERS) : (): void => undefined;
 
-describeIfVectors.each(PROVIDERS)('Wycheproof vectors on the %s provider', (_providerName, provider) => {
+describeIfVectors('Wycheproof vectors on the %s provider', (_providerName, provider) => {
   // -------------------------------------------------------------------------------------------
   // AES-GCM: 96-bit IVs with 128/256-bit keys through aead(); AES-192 is not one of our AEADs
   // (RFC 4106 ESP and TLS use AES-128/256), and every other IV length must be refused since

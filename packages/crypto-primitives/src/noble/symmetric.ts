@@ -175,7 +175,7 @@ function aead(name: AeadName, key: Uint8Array, tagLength = 16): Aead {
       checkNonce(nonce);
       const sealed = cipher(k, nonce, aad).encrypt(plaintext);
       // RFC 4106 §3 / SP 800-38D §5.2.1.2: a shorter ICV is the leading bytes of the full tag.
-      return tagLength === 16 ? sealed : sealed.subarray(0, plaintext.length + tagLength);
+      return tagLength === 16 ? sealed : sealed.slice(0, plaintext.length + tagLength);
     },
     open(nonce: Uint8Array, ciphertextAndTag: Uint8Array, aad: Uint8Array = EMPTY): Uint8Array | null {
       checkNonce(nonce);

@@ -21,13 +21,17 @@ import type { Aead, AeadName, BlockCipherCbc, CryptoProvider, Hash, HashContext,
 
 type SymmetricPart = Pick<CryptoProvider, 'hash' | 'hmac' | 'aesXcbcMac96' | 'aead' | 'gmac' | 'aesCbc'>;
 
-/** A plain Uint8Array over the same memory (package APIs return Uint8Array, never Buffer). */
+/**
+ * A plain Uint8Array over the same memory (package APIs return Uint8Array, never Buffer). The
+ * Buffers node:crypto returns from update/digest/getAuthTag own exactly-sized memory (not Node's
+ * shared Buffer pool), so the view exposes nothing else.
+ */
 function view(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
-/** A copy, for short outputs (digests, tags) that may sit in Node's shared Buffer pool. */
-function copy(b: Buffer): Uint8Array {
+/** A copy into fresh memory, for the part of an output that is kept (truncated MACs, subkeys). */
+function copy(b: Uint8Array): Uint8Array {
   const out = new Uint8Array(b.byteLength);
   out.set(b);
   return out;
@@ -55,7 +59,7 @@ function wrapContext(state: NodeHashState): HashContext {
       state.update(data);
       return ctx;
     },
-    digest: () => copy(state.digest()),
+    digest: () => view(state.digest()),
     clone: () => wrapContext(state.copy()),
   };
   return ctx;
@@ -67,7 +71,7 @@ function hash(name: HashName): Hash {
     name,
     outputLength: info.outputLength,
     blockLength: info.blockLength,
-    digest: (data: Uint8Array) => copy(createHash(info.openssl).update(data).digest()),
+    digest: (data: Uint8Array) => view(createHash(info.openssl).update(data).digest()),
     create: () => wrapContext(createHash(info.openssl)),
   };
 }
@@ -83,7 +87,7 @@ function hmac(hashName: HashName, key: Uint8Array, truncateTo?: number): Mac {
     const h = createHmac(info.openssl, keyObject);
     for (const p of parts) h.update(p);
     const full = h.digest();
-    return copy(outputLength === full.length ? full : full.subarray(0, outputLength));
+    return outputLength === full.length ? view(full) : copy(full.subarray(0, outputLength));
   };
   return {
     outputLength,
@@ -160,7 +164,7 @@ function gmac(key: Uint8Array): ReturnType<CryptoProvider['gmac']> {
     const cipher = createCipheriv(algorithm as 'aes-128-gcm', keyObject, nonce);
     cipher.setAAD(data);
     cipher.final();
-    return copy(cipher.getAuthTag());
+    return view(cipher.getAuthTag());
   };
   return {
     compute,
