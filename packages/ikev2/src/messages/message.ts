@@ -8,7 +8,16 @@ import { DecodeError, Reader, Writer } from '@layersec/wire';
 import { NotifyType, PayloadType } from '../constants.js';
 import { IkeNotifyError } from '../errors.js';
 import { IKE_HEADER_LENGTH, MAX_IKE_MESSAGE_LENGTH, decodeHeader, encodeHeader, type IkeHeader } from './header.js';
-import { decodePayloadBody, encodePayloadBody, isKnownPayloadType, payloadTypeOf, type Payload } from './payloads.js';
+import {
+  decodePayloadBody,
+  encodePayloadBody,
+  isKnownPayloadType,
+  payloadTypeOf,
+  type NotifyPayload,
+  type Payload,
+  type PayloadKind,
+  type PayloadOfKind,
+} from './payloads.js';
 
 /** More payloads than this in one chain are refused (no exchange of RFC 7296 needs half as many). */
 export const MAX_PAYLOADS_PER_CHAIN = 64;
@@ -123,16 +132,16 @@ export function decodeMessage(bytes: Uint8Array): IkeMessage {
 }
 
 /** Payloads of one kind, in order (e.g. every Notify). */
-export function payloadsOf<K extends Payload['kind']>(payloads: Payload[], kind: K): Extract<Payload, { kind: K }>[] {
-  return payloads.filter((p): p is Extract<Payload, { kind: K }> => p.kind === kind);
+export function payloadsOf<K extends PayloadKind>(payloads: Payload[], kind: K): PayloadOfKind<K>[] {
+  return payloads.filter((p) => p.kind === kind) as PayloadOfKind<K>[];
 }
 
 /** The first payload of one kind, if any. */
-export function payloadOf<K extends Payload['kind']>(payloads: Payload[], kind: K): Extract<Payload, { kind: K }> | undefined {
-  return payloads.find((p): p is Extract<Payload, { kind: K }> => p.kind === kind);
+export function payloadOf<K extends PayloadKind>(payloads: Payload[], kind: K): PayloadOfKind<K> | undefined {
+  return payloads.find((p) => p.kind === kind) as PayloadOfKind<K> | undefined;
 }
 
 /** The Notify payloads of one Notify Message Type. */
-export function notifiesOf(payloads: Payload[], notifyType: number): Extract<Payload, { kind: 'N' }>[] {
+export function notifiesOf(payloads: Payload[], notifyType: number): NotifyPayload[] {
   return payloadsOf(payloads, 'N').filter((n) => n.notifyType === notifyType);
 }

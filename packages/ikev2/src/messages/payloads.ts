@@ -189,6 +189,15 @@ export type Payload =
 
 export type PayloadKind = Payload['kind'];
 
+/** The payload type of one kind (IDi and IDr share IdPayload; TSi and TSr share TsPayload). */
+export type PayloadOfKind<K extends PayloadKind> = Payload extends infer P
+  ? P extends { kind: infer PK }
+    ? K extends PK
+      ? P & { kind: K }
+      : never
+    : never
+  : never;
+
 /** Payload type number of each kind (registry "IKEv2 Payload Types"). */
 export const PAYLOAD_TYPE_OF: Readonly<Record<Exclude<PayloadKind, 'unknown'>, number>> = {
   SA: PayloadType.SA,
