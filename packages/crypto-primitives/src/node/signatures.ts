@@ -20,6 +20,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { CryptoError } from '../errors.js';
+import { modInverse, modPow } from '../rsa/integers.js';
 import type {
   CryptoProvider,
   HashName,
@@ -119,6 +120,27 @@ function isNamedCurve(curve: unknown): curve is NamedCurve {
   return curve === 'P-256' || curve === 'P-384' || curve === 'P-521';
 }
 
+/**
+ * RFC 8032 §5.1.3 decoding of an Ed25519 public key, as a yes/no: y < p, and
+ * x² = (y² − 1)/(d·y² + 1) has a root (Euler's criterion), which is not 0 when x_0 = 1.
+ * OpenSSL does not check this when a key is imported, so it is done here, as the noble
+ * provider does, to refuse such a key the same way on both providers.
+ */
+const ED25519_P = (1n << 255n) - 19n;
+const ED25519_D = ((ED25519_P - 121665n) * (modInverse(121666n, ED25519_P) ?? 0n)) % ED25519_P;
+function isEd25519Point(encoded: Uint8Array): boolean {
+  let y = 0n;
+  for (let i = 31; i >= 0; i--) y = (y << 8n) | BigInt(i === 31 ? encoded[i] & 0x7f : encoded[i]);
+  const x0 = encoded[31] >> 7;
+  if (y >= ED25519_P) return false;
+  const y2 = (y * y) % ED25519_P;
+  const u = (y2 - 1n + ED25519_P) % ED25519_P;
+  const v = (ED25519_D * y2 + 1n) % ED25519_P;
+  const x2 = (u * (modInverse(v, ED25519_P) ?? 0n)) % ED25519_P;
+  if (x2 === 0n) return x0 === 0;
+  return modPow(x2, (ED25519_P - 1n) / 2n, ED25519_P) === 1n;
+}
+
 // ---- JWK encoding of layersec key objects (RFC 7518 §6.2, §6.3; RFC 8037 §2) ----
 
 function base64url(bytes: Uint8Array): string {
@@ -157,9 +179,10 @@ function ecCoordinates(curve: NamedCurve, point: Uint8Array): { x: string; y: st
 function checkRsaPublicValues(n: bigint, e: bigint): void {
   if (typeof n !== 'bigint' || typeof e !== 'bigint') throw new CryptoError('invalid-public-key', 'RSA n and e must be bigint');
   const bits = bitLength(n);
-  if (bits < MIN_MODULUS_BITS || bits > MAX_MODULUS_BITS || (n & 1n) === 0n) {
-    throw new CryptoError('invalid-public-key', `RSA modulus of ${bits} bits refused`);
+  if (bits < MIN_MODULUS_BITS || bits > MAX_MODULUS_BITS) {
+    throw new CryptoError('invalid-public-key', `RSA modulus of ${bits} bits is outside ${MIN_MODULUS_BITS}..${MAX_MODULUS_BITS}`);
   }
+  if ((n & 1n) === 0n) throw new CryptoError('invalid-public-key', 'RSA modulus is even');
   if (e < 3n || (e & 1n) === 0n || e >= n || bitLength(e) > MAX_PUBLIC_EXPONENT_BITS) {
     throw new CryptoError('invalid-public-key', 'RSA public exponent out of range');
   }
@@ -174,6 +197,7 @@ function publicJwk(key: PublicKey): JsonWebKey {
       if (!(key.key instanceof Uint8Array) || key.key.length !== 32) {
         throw new CryptoError('invalid-public-key', 'Ed25519 public key must be 32 octets');
       }
+      if (!isEd25519Point(key.key)) throw new CryptoError('invalid-public-key', 'Ed25519 public key does not decode to a point');
       return { kty: 'OKP', crv: 'Ed25519', x: base64url(key.key) };
     case 'rsa':
       checkRsaPublicValues(key.n, key.e);
