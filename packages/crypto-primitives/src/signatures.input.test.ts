@@ -41,7 +41,7 @@ const ALL_SCHEMES: SignatureScheme[] = [
 ];
 
 const ec = loadVectors<{ keys: Record<NamedCurve, { x: string; Ux: string; Uy: string }> }>('rfc6979-ecdsa.json').keys;
-const ecPrivate = (curve: NamedCurve): PrivateKey => ({
+const ecPrivate = (curve: NamedCurve): Extract<PrivateKey, { type: 'ec' }> => ({
   type: 'ec',
   curve,
   d: hexToBytes(ec[curve].x),
@@ -49,7 +49,7 @@ const ecPrivate = (curve: NamedCurve): PrivateKey => ({
 });
 const ecPublic = (curve: NamedCurve): PublicKey => ({ type: 'ec', curve, point: hexToBytes('04' + ec[curve].Ux + ec[curve].Uy) });
 const edVector = loadVectors<{ vectors: Array<{ secretKey: string; publicKey: string }> }>('rfc8032-ed25519.json').vectors[0];
-const edPrivate: PrivateKey = { type: 'ed25519', seed: hexToBytes(edVector.secretKey), publicKey: hexToBytes(edVector.publicKey) };
+const edPrivate: Extract<PrivateKey, { type: 'ed25519' }> = { type: 'ed25519', seed: hexToBytes(edVector.secretKey), publicKey: hexToBytes(edVector.publicKey) };
 const edPublic: PublicKey = { type: 'ed25519', key: hexToBytes(edVector.publicKey) };
 const jwk = loadVectors<{ vectors: Array<{ jwk: Record<string, string> }> }>('rfc7515-jws-signatures.json').vectors[0].jwk;
 const int = (b64url: string): bigint => BigInt('0x' + Buffer.from(b64url, 'base64url').toString('hex'));
