@@ -3,6 +3,9 @@
  * SHA-1/SHA-2 (FIPS 180-4), HMAC (RFC 2104) with the truncations IPsec uses (RFC 2404, RFC 4868),
  * AES-GCM (NIST SP 800-38D; 8/12/16-byte ICVs as RFC 4106 §3 allows), ChaCha20-Poly1305
  * (RFC 8439), AES-GMAC (RFC 4543), raw AES-CBC (RFC 3602) and AES-XCBC-MAC-96 (RFC 3566).
+ *
+ * The exported `check*` functions and the RFC 3566 message preparation hold no noble code; the
+ * node provider (../node/symmetric.ts) uses them too, so both refuse exactly the same inputs.
  */
 import { cbc, ecb, gcm } from '@noble/ciphers/aes.js';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
