@@ -1,6 +1,7 @@
 /**
  * Known answers for the symmetric primitives transcribed from their standards into test-vectors/
- * (one file per source, each naming its section): FIPS 180-2 (SHA), RFC 4231 (HMAC-SHA2),
+ * (one file per source, each naming its section): FIPS 180-2 (SHA), RFC 2202 (HMAC-SHA-1 and
+ * the HMAC-SHA-1-96 of RFC 2404), RFC 4231 (HMAC-SHA2),
  * RFC 4868 (IPsec's truncated HMAC-SHA2), RFC 3566 (AES-XCBC-MAC-96), RFC 8439
  * (ChaCha20-Poly1305). Every vector runs against both providers.
  */
@@ -55,6 +56,15 @@ interface Rfc4231Vector {
 }
 const rfc4231 = loadVectors<VectorFile<Rfc4231Vector>>('rfc4231-hmac-sha2.json');
 
+interface Rfc2202Vector {
+  name: string;
+  key: string;
+  data: string;
+  digest: string;
+  digest96?: string;
+}
+const rfc2202 = loadVectors<VectorFile<Rfc2202Vector>>('rfc2202-hmac-sha1.json');
+
 interface Rfc4868Vector {
   name: string;
   hash: HashName;
@@ -104,6 +114,22 @@ describe.each(PROVIDERS)('standard vectors on the %s provider', (_providerName, 
       expect(provider.hash('SHA-256').blockLength).toBe(64);
       expect(provider.hash('SHA-384').blockLength).toBe(128);
       expect(provider.hash('SHA-512').blockLength).toBe(128);
+    });
+  });
+
+  describe('RFC 2202 §3 (rfc2202-hmac-sha1.json)', () => {
+    it.each(rfc2202.vectors.map((v) => [v.name, v] as const))('%s', (_n, v) => {
+      const mac = provider.hmac('SHA-1', hex(v.key));
+      expect(toHex(mac.compute(hex(v.data)))).toBe(v.digest);
+      expect(mac.verify(hex(v.digest), hex(v.data))).toBe(true);
+      expect(mac.verify(flipLastBit(hex(v.digest)), hex(v.data))).toBe(false);
+      if (v.digest96 !== undefined) {
+        // HMAC-SHA-1-96 (RFC 2404 §2): the leftmost 96 bits.
+        const sha1x96 = provider.hmac('SHA-1', hex(v.key), 12);
+        expect(toHex(sha1x96.compute(hex(v.data)))).toBe(v.digest96);
+        expect(sha1x96.verify(hex(v.digest96), hex(v.data))).toBe(true);
+        expect(sha1x96.verify(hex(v.digest), hex(v.data))).toBe(false);
+      }
     });
   });
 
