@@ -140,10 +140,10 @@ describe('RSA-PSS with an injected random source (noble)', () => {
     expect(nobleSignatures.verify('rsa_pss_rsae_sha256', publicKeyOf(rsaKey), message, fromNode, { pssSaltLength: saltLength })).toBe(true);
   });
 
-  test('a salt that does not fit the modulus is refused', () => {
+  test.each(PROVIDERS)('%s: a salt that does not fit the modulus is refused', (_name, provider) => {
     // emLen = 256 < hLen + sLen + 2 = 32 + 223 + 2 (RFC 8017 §9.1.1 step 3).
-    expect(() => nobleSignatures.sign('rsa_pss_rsae_sha256', rsaKey, message, { random: seededRandom('x'), pssSaltLength: 223 })).toThrow(
-      /encoding error/,
+    expect(() => provider.sign('rsa_pss_rsae_sha256', rsaKey, message, { random: seededRandom('x'), pssSaltLength: 223 })).toThrow(
+      expect.objectContaining({ code: 'bad-length' }),
     );
   });
 });

@@ -304,6 +304,31 @@ function mismatch(scheme: SignatureScheme, keyType: string): CryptoError {
   return new CryptoError('unsupported', `scheme ${scheme} cannot be used with a ${keyType} key`);
 }
 
+function openSslSign(
+  parameters: SchemeParameters,
+  keyObject: KeyObject,
+  message: Uint8Array,
+  options: SignatureSignOptions,
+): Buffer {
+  switch (parameters.family) {
+    case 'ecdsa':
+      return nodeSign(OPENSSL_DIGEST[parameters.hash], message, {
+        key: keyObject,
+        dsaEncoding: options.ecdsaFormat === 'raw' ? 'ieee-p1363' : 'der',
+      });
+    case 'ed25519':
+      return nodeSign(null, message, keyObject);
+    case 'rsa-pkcs1':
+      return nodeSign(OPENSSL_DIGEST[parameters.hash], message, { key: keyObject, padding: constants.RSA_PKCS1_PADDING });
+    case 'rsa-pss':
+      return nodeSign(OPENSSL_DIGEST[parameters.hash], message, {
+        key: keyObject,
+        padding: constants.RSA_PKCS1_PSS_PADDING,
+        saltLength: options.pssSaltLength ?? HASH_LENGTH[parameters.hash],
+      });
+  }
+}
+
 function sign(
   scheme: SignatureScheme,
   key: PrivateKey,
@@ -312,38 +337,29 @@ function sign(
 ): Uint8Array {
   const parameters = schemeParameters(scheme);
   const keyObject = privateKeyObject(key);
-  let signature: Buffer;
   switch (parameters.family) {
     case 'ecdsa':
       if (key.type !== 'ec' || (parameters.curve !== undefined && parameters.curve !== key.curve)) {
         throw mismatch(scheme, key.type === 'ec' ? key.curve : key.type);
       }
-      signature = nodeSign(OPENSSL_DIGEST[parameters.hash], message, {
-        key: keyObject,
-        dsaEncoding: options.ecdsaFormat === 'raw' ? 'ieee-p1363' : 'der',
-      });
       break;
     case 'ed25519':
       if (key.type !== 'ed25519') throw mismatch(scheme, key.type);
-      signature = nodeSign(null, message, keyObject);
       break;
     case 'rsa-pkcs1':
-      if (key.type !== 'rsa') throw mismatch(scheme, key.type);
-      signature = nodeSign(OPENSSL_DIGEST[parameters.hash], message, {
-        key: keyObject,
-        padding: constants.RSA_PKCS1_PADDING,
-      });
-      break;
     case 'rsa-pss':
       if (key.type !== 'rsa') throw mismatch(scheme, key.type);
-      signature = nodeSign(OPENSSL_DIGEST[parameters.hash], message, {
-        key: keyObject,
-        padding: constants.RSA_PKCS1_PSS_PADDING,
-        saltLength: options.pssSaltLength ?? HASH_LENGTH[parameters.hash],
-      });
       break;
   }
-  return new Uint8Array(signature.buffer, signature.byteOffset, signature.byteLength);
+  let signature: Buffer;
+  try {
+    signature = openSslSign(parameters, keyObject, message, options);
+  } catch (error) {
+    // E.g. an RSA-PSS salt that does not fit the modulus (RFC 8017 §9.1.1 step 3).
+    throw new CryptoError('bad-length', `OpenSSL refused to sign: ${(error as Error).message}`);
+  }
+  // A copy: a Buffer may be a view into a larger pooled ArrayBuffer.
+  return new Uint8Array(signature);
 }
 
 function verify(
