@@ -88,6 +88,13 @@ export abstract class TlsConnection<C extends TlsConnection<C>> {
   /** @internal */ negotiatedVersion: TlsVersionName | undefined;
   /** TLS 1.3: change_cipher_spec records are dropped until the peer's Finished (§5). */
   /** @internal */ acceptCompatCcs = false;
+  /**
+   * A peer that fails on our first flight alerts before it has keys; until its first protected
+   * record arrives, an unprotected alert is read as such (so its description is reported).
+   */
+  private plaintextAlertAllowed = true;
+  /** @internal TLS 1.3 compatibility mode (D.4): a change_cipher_spec goes before our next record. */
+  pendingCompatCcs = false;
   private failed: TlsAlertError | undefined;
   private peerClosed = false;
   private sentClose = false;
@@ -182,8 +189,9 @@ export abstract class TlsConnection<C extends TlsConnection<C>> {
     if (rec.type === ContentType.change_cipher_spec) return this.onChangeCipherSpec(rec);
     let type = rec.type;
     let content = rec.fragment;
-    if (this.readProtection) {
+    if (this.readProtection && !(rec.type === ContentType.alert && this.plaintextAlertAllowed)) {
       ({ type, content } = this.readProtection.open(rec));
+      this.plaintextAlertAllowed = false;
     } else if (rec.fragment.length > MAX_PLAINTEXT) {
       throw new TlsAlertError(AlertDescription.record_overflow, `plaintext record of ${rec.fragment.length} bytes`);
     }
@@ -287,6 +295,10 @@ export abstract class TlsConnection<C extends TlsConnection<C>> {
 
   /** @internal */ writeRecords(type: number, data: Uint8Array): void {
     const out: Uint8Array[] = [];
+    if (this.pendingCompatCcs) {
+      this.pendingCompatCcs = false;
+      out.push(encodeRecord(ContentType.change_cipher_spec, 0x0303, Uint8Array.of(1)));
+    }
     for (let off = 0; off < data.length || (off === 0 && data.length === 0); off += this.maxFragment) {
       const frag = data.subarray(off, Math.min(data.length, off + this.maxFragment));
       out.push(this.writeProtection ? this.writeProtection.seal(type, frag) : encodeRecord(type, this.recordVersion, frag));

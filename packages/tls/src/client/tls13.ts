@@ -290,6 +290,10 @@ class ExpectServerHello implements State {
     c.keylog('CLIENT_HANDSHAKE_TRAFFIC_SECRET', c.hs.clientRandom, secrets.client);
     c.keylog('SERVER_HANDSHAKE_TRAFFIC_SECRET', c.hs.clientRandom, secrets.server);
     c.setReadProtection(protection(c, suite, ks, secrets.server));
+    // Our alerts from here on are protected. D.4: in compatibility mode a change_cipher_spec
+    // precedes our first protected record (after a HelloRetryRequest it was sent already).
+    if (c.hs.sessionId.length > 0 && !c.hs.helloRetried) c.pendingCompatCcs = true;
+    c.setWriteProtection(protection(c, suite, ks, secrets.client));
     return new ExpectEncryptedExtensions();
   }
 
@@ -471,9 +475,6 @@ class ExpectFinished implements State {
     c.readTrafficKeysInstalled = true;
     c.acceptCompatCcs = false;
 
-    // D.4: the compatibility change_cipher_spec precedes our first protected record.
-    if (hs.sessionId.length > 0 && !hs.helloRetried) c.writeChangeCipherSpec();
-    c.setWriteProtection(protection(c, suite, ks, hs.clientHandshakeSecret!));
     if (hs.certificateRequest) sendClientCertificate(c);
     const fin = encodeFinished(ks.finishedVerifyData(hs.clientHandshakeSecret!, t.current()));
     t.add(fin);
