@@ -51,3 +51,36 @@ export {
   parseSwanctlConf,
   findSharedSecret,
 } from './config/swanctl.js';
+export type { Clock } from './clock.js';
+export { type Endpoint, parseIpAddress, formatIpAddress } from './sa/address.js';
+export { type IkeKeyExchange, createKeyExchange, isSupportedGroup } from './sa/key-exchange.js';
+export { type NatDetectionResult, natDetectionHash, natDetectionNotifies, checkNatDetection } from './sa/nat-detection.js';
+export {
+  type IkeSaTransforms,
+  type IkeSaKeyMaterial,
+  type IkeSaProtections,
+  deriveIkeSaKeys,
+  ikeSaProtections,
+  ikePrfOf,
+  skTransformsOf,
+} from './sa/keys.js';
+export {
+  type NegotiatedTransforms,
+  type SelectedProposal,
+  type SelectOptions,
+  selectProposal,
+  selectedToWire,
+  acceptSelectedProposal,
+} from './sa/proposal-selection.js';
+export { CookieJar, DEFAULT_COOKIE_ROTATION_MS } from './exchange/cookie.js';
+export {
+  type IkeInitContext,
+  type IkeInitConfig,
+  type Path,
+  type IkeSaInitResult,
+  type InitiatorOutcome,
+  type ResponderOutcome,
+  type IkeInitResponderOptions,
+  IkeInitInitiator,
+  IkeInitResponder,
+} from './exchange/ike-init.js';
