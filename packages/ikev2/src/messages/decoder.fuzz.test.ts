@@ -3,7 +3,8 @@
  * messages with octets changed, cut or inserted, headers with valid lengths around random payload
  * chains — ends in a decoded message or one of the typed errors (DecodeError, IkeNotifyError, and
  * for Encrypted payloads IkeIntegrityError), each within a bounded time. What decodes re-encodes
- * to something that decodes to the same message.
+ * to something that decodes to the same message. The IKE_SA_INIT responder, fed the same inputs,
+ * answers, refuses or drops, and never throws.
  */
 import { nobleProvider } from '@layersec/crypto-primitives';
 import { loadVectors } from '@layersec/test-vectors';
@@ -11,6 +12,9 @@ import { DecodeError, Writer, fromHex } from '@layersec/wire';
 import fc from 'fast-check';
 import { EncrId, IntegId, PayloadType } from '../constants.js';
 import { IkeIntegrityError, IkeNotifyError } from '../errors.js';
+import { parseProposals } from '../config/proposals.js';
+import { IkeInitResponder } from '../exchange/ike-init.js';
+import { seededRandom } from '@layersec/crypto-primitives';
 import { createSkProtection, decodeEncryptedPayloads } from './encrypted.js';
 import { encodeHeader } from './header.js';
 import { decodeMessage, encodeMessage } from './message.js';
@@ -140,6 +144,26 @@ describe('IKE message decoder under fuzzing', () => {
         }
       }),
       { numRuns: 1000, seed: SEED },
+    );
+  });
+
+  it("the responder's first-message path: an answer, a refusal or a drop, never an exception", () => {
+    const responder = new IkeInitResponder(
+      { provider: nobleProvider, random: seededRandom('fuzz responder'), clock: { now: () => 0 } },
+      { proposals: parseProposals('aes128gcm16-prfsha256-x25519, aes256-sha256-ecp256', 'ike') },
+      { cookieThreshold: 1 },
+    );
+    const path = { local: { address: Uint8Array.of(10, 99, 0, 2), port: 500 }, remote: { address: Uint8Array.of(10, 99, 0, 1), port: 500 } };
+    const requests = fc.oneof(mutatedCapture, fc.uint8Array({ maxLength: 300 }));
+    fc.assert(
+      fc.property(requests, fc.integer({ min: 0, max: 2 }), (bytes, halfOpen) => {
+        const t0 = performance.now();
+        const out = responder.processRequest(bytes, path, halfOpen);
+        expect(['established', 'refused', 'dropped']).toContain(out.kind);
+        if (out.kind !== 'dropped') decodeMessage(out.response);
+        expect(performance.now() - t0).toBeLessThan(MAX_MS_PER_INPUT);
+      }),
+      { numRuns: 1500, seed: SEED },
     );
   });
 });
