@@ -129,6 +129,20 @@ describe('RFC 6979 Appendix A.2 deterministic ECDSA', () => {
     }
   }
 
+  test.each(PROVIDERS)('%s: high-S signatures verify (P-256 SHA-256 "sample" has s > n/2), and so does (r, n − s)', (_name, provider) => {
+    const v = file.vectors.find((x) => x.curve === 'P-256' && x.hash === 'SHA-256' && x.message === 'sample')!;
+    // The order n of P-256 (FIPS 186-5 / SEC 2).
+    const n = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+    const s = BigInt('0x' + v.s);
+    expect(s > n / 2n).toBe(true);
+    const lowS = (n - s).toString(16).padStart(64, '0');
+    for (const signature of [v.r + v.s, v.r + lowS]) {
+      expect(
+        provider.verify('ecdsa_secp256r1_sha256', publicKeys.get('P-256')!, ascii(v.message), hexToBytes(signature), { ecdsaFormat: 'raw' }),
+      ).toBe(true);
+    }
+  });
+
   test.each(PROVIDERS)('%s: a curve-bound scheme does not verify with a key on another curve', (_name, provider) => {
     const v = file.vectors.find((x) => x.curve === 'P-384' && x.hash === 'SHA-256')!;
     const raw = hexToBytes(v.r + v.s);
