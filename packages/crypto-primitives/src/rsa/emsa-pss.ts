@@ -27,7 +27,7 @@ export function mgf1(hash: DigestAlgorithm, mgfSeed: Uint8Array, maskLen: number
   return t.subarray(0, maskLen);
 }
 
-/** The octets of the leftmost byte that must be zero: 8·emLen − emBits of them. */
+/** Mask for the leftmost octet of EM: its leftmost 8·emLen − emBits bits must be zero. */
 function leftmostMask(emLen: number, emBits: number): number {
   return 0xff >> (8 * emLen - emBits);
 }

@@ -17,7 +17,8 @@ export function rsavp1(key: { readonly n: bigint; readonly e: bigint }, s: bigin
 /** A blinding factor r with gcd(r, n) = 1, drawn with 64 extra bits so that r mod n is unbiased. */
 function blindingFactor(n: bigint, random: RandomSource): { r: bigint; rInverse: bigint } {
   const length = byteLength(n) + 8;
-  // A modulus with a factor this small is not a valid key: n = p·q with large primes.
+  // For n = p·q with large primes, an r that shares a factor with n turns up with negligible
+  // probability; the loop is bounded all the same.
   for (let attempt = 0; attempt < 64; attempt++) {
     const r = mod(os2ip(random.randomBytes(length)), n);
     if (r < 2n) continue;
