@@ -7,11 +7,13 @@
  */
 import { AsnConvert } from '@peculiar/asn1-schema';
 import {
+  AlgorithmIdentifier,
   AuthorityKeyIdentifier,
   BasicConstraints,
-  Certificate as AsnCertificate,
   ExtendedKeyUsage,
+  Extension as AsnExtension,
   Name,
+  Validity,
   SubjectKeyIdentifier,
   id_ce_authorityKeyIdentifier,
   id_ce_basicConstraints,
@@ -158,27 +160,43 @@ export function parseCertificate(der: Uint8Array): Certificate {
     if (!t || t.tag !== tag) bad(`TBSCertificate.${name} missing or mistagged`);
     return t;
   };
-  field(0, 0x02, 'serialNumber');
+  const serialTlv = field(0, 0x02, 'serialNumber');
   const tbsSignature = field(1, TAG_SEQUENCE, 'signature');
   const issuerTlv = field(2, TAG_SEQUENCE, 'issuer');
-  field(3, TAG_SEQUENCE, 'validity');
+  const validityTlv = field(3, TAG_SEQUENCE, 'validity');
   const subjectTlv = field(4, TAG_SEQUENCE, 'subject');
   const spkiTlv = field(5, TAG_SEQUENCE, 'subjectPublicKeyInfo');
-  // RFC 5280 §4.1.1.2: signatureAlgorithm MUST equal tbsCertificate.signature.
   const slice = (t: Tlv): Uint8Array => der.subarray(t.start, t.end);
+  const content = (t: Tlv): Uint8Array => der.subarray(t.contentStart, t.end);
+  // RFC 5280 §4.1.1.2: signatureAlgorithm MUST equal tbsCertificate.signature.
   if (hexOf(slice(tbsSignature)) !== hexOf(slice(top[1]))) bad('signatureAlgorithm differs from tbsCertificate.signature');
 
-  const cert = decodeStep('Certificate', () => AsnConvert.parse(der, AsnCertificate));
-  const t = cert.tbsCertificate;
-  const version = (t.version as number) + 1;
-  if (version !== 1 && version !== 2 && version !== 3) bad(`version ${version}`);
-  if (t.extensions && version !== 3) bad('extensions in a certificate that is not version 3');
+  // Version ::= INTEGER { v1(0), v2(1), v3(2) }, [0] EXPLICIT, DEFAULT v1 (RFC 5280 §4.1.2.1).
+  let version = 1;
+  if (i === 1) {
+    const v = decodeStep('version', () => readTlv(der, tbs[0].contentStart, tbs[0].end, 'version'));
+    if (v.tag !== 0x02 || v.end !== tbs[0].end || v.end - v.contentStart !== 1) bad('malformed version');
+    version = der[v.contentStart] + 1;
+    if (version !== 2 && version !== 3) bad(`version ${version}`);
+  }
+  // issuerUniqueID [1], subjectUniqueID [2], extensions [3]: in that order, nothing else.
+  const rest = tbs.slice(i + 6);
+  let extensionsTlv: Tlv | undefined;
+  let lastTag = 0;
+  for (const r of rest) {
+    if ((r.tag !== 0x81 && r.tag !== 0x82 && r.tag !== 0xa3) || r.tag <= lastTag) bad('unexpected field at the end of TBSCertificate');
+    if (version === 1) bad('uniqueIDs or extensions in a version 1 certificate');
+    if (r.tag === 0xa3 && version !== 3) bad('extensions in a certificate that is not version 3');
+    if (r.tag === 0xa3) extensionsTlv = r;
+    lastTag = r.tag;
+  }
 
   // The signatureValue BIT STRING must have no unused bits.
-  const sigBits = der.subarray(top[2].contentStart, top[2].end);
+  const sigBits = content(top[2]);
   if (sigBits.length < 1 || sigBits[0] !== 0) bad('signatureValue has unused bits');
 
-  const serialNumber = new Uint8Array(t.serialNumber);
+  const serialNumber = content(serialTlv).slice();
+  if (serialNumber.length === 0) bad('empty serialNumber');
   const subjectPublicKeyInfo = der.slice(spkiTlv.start, spkiTlv.end);
   let publicKey: PublicKey | undefined;
   try {
@@ -187,25 +205,42 @@ export function parseCertificate(der: Uint8Array): Certificate {
     if (!(e instanceof CryptoError)) throw e;
     if (e.code !== 'unsupported') throw new X509Error('bad-encoding', `subjectPublicKeyInfo: ${e.message}`);
   }
-  const notBefore = decodeStep('validity', () => t.validity.notBefore.getTime());
-  const notAfter = decodeStep('validity', () => t.validity.notAfter.getTime());
+  // SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier, subjectPublicKey BIT STRING }.
+  const spkiParts = decodeStep('subjectPublicKeyInfo', () => children(der, spkiTlv, 'SubjectPublicKeyInfo'));
+  if (spkiParts.length !== 2 || spkiParts[1].tag !== 0x03 || content(spkiParts[1])[0] !== 0) bad('malformed subjectPublicKeyInfo');
+  const spkiAlgorithm = decodeStep('subjectPublicKeyInfo', () => AsnConvert.parse(slice(spkiParts[0]), AlgorithmIdentifier));
+  const signatureAlgorithm = decodeStep('signatureAlgorithm', () =>
+    signatureAlgorithmFrom(AsnConvert.parse(slice(top[1]), AlgorithmIdentifier)),
+  );
+  const validity = decodeStep('validity', () => AsnConvert.parse(slice(validityTlv), Validity));
+  const issuerDer = der.slice(issuerTlv.start, issuerTlv.end);
+  const subjectDer = der.slice(subjectTlv.start, subjectTlv.end);
+  let extensions: AsnExtension[] = [];
+  if (extensionsTlv) {
+    const inner = decodeStep('extensions', () => readTlv(der, extensionsTlv!.contentStart, extensionsTlv!.end, 'extensions'));
+    if (inner.tag !== TAG_SEQUENCE || inner.end !== extensionsTlv.end) bad('malformed extensions');
+    const items = decodeStep('extensions', () => children(der, inner, 'Extensions'));
+    // RFC 5280 §4.1: Extensions ::= SEQUENCE SIZE (1..MAX) OF Extension.
+    if (items.length === 0) bad('empty extensions');
+    extensions = items.map((item) => decodeStep('extension', () => AsnConvert.parse(slice(item), AsnExtension)));
+  }
   return {
     der: der.slice(),
     tbsCertificate: der.slice(tbsTlv.start, tbsTlv.end),
-    version,
+    version: version as 1 | 2 | 3,
     serialNumber,
     serialNumberHex: hexOf(serialNumber),
-    signatureAlgorithm: decodeStep('signatureAlgorithm', () => signatureAlgorithmFrom(cert.signatureAlgorithm)),
+    signatureAlgorithm,
     signatureValue: sigBits.slice(1),
-    issuer: decodeStep('issuer', () => distinguishedNameFrom(t.issuer, der.slice(issuerTlv.start, issuerTlv.end))),
-    subject: decodeStep('subject', () => distinguishedNameFrom(t.subject, der.slice(subjectTlv.start, subjectTlv.end))),
-    notBefore,
-    notAfter,
+    issuer: decodeStep('issuer', () => distinguishedNameFrom(AsnConvert.parse(issuerDer, Name), issuerDer)),
+    subject: decodeStep('subject', () => distinguishedNameFrom(AsnConvert.parse(subjectDer, Name), subjectDer)),
+    notBefore: decodeStep('validity', () => validity.notBefore.getTime()),
+    notAfter: decodeStep('validity', () => validity.notAfter.getTime()),
     subjectPublicKeyInfo,
-    subjectPublicKey: new Uint8Array(t.subjectPublicKeyInfo.subjectPublicKey),
+    subjectPublicKey: content(spkiParts[1]).slice(1),
     ...(publicKey ? { publicKey } : {}),
-    publicKeyAlgorithm: t.subjectPublicKeyInfo.algorithm.algorithm,
-    extensions: decodeExtensions(t.extensions ?? []),
+    publicKeyAlgorithm: spkiAlgorithm.algorithm,
+    extensions: decodeExtensions(extensions),
   };
 }
 

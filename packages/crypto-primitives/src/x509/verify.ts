@@ -94,7 +94,16 @@ const isSelfIssued = (c: Certificate): boolean => namesEqual(c.subject, c.issuer
  */
 export function verifyChain(leaf: Certificate, options: VerifyOptions): VerifiedPath {
   const store = options.trustAnchors instanceof TrustStore ? options.trustAnchors : new TrustStore(options.trustAnchors);
-  const intermediates = options.intermediates ?? [];
+  // Duplicates add nothing but work.
+  const intermediates: Certificate[] = [];
+  const seen = new Set<string>();
+  for (const c of options.intermediates ?? []) {
+    const key = c.der.join(',');
+    if (!seen.has(key)) {
+      seen.add(key);
+      intermediates.push(c);
+    }
+  }
   const maxIntermediates = options.maxIntermediates ?? 8;
 
   // Path building (depth-first, anchors before intermediates).
