@@ -111,7 +111,7 @@ function ecdhExchange(group: 'secp256r1' | 'secp384r1' | 'secp521r1', opensslCur
     publicKeyLength,
     sharedSecretLength: scalarLength,
     generateKeyPair(random: RandomSource = nodeRandom): KeyPair {
-      // FIPS 186-5 A.4.2 (rejection sampling): draw orderBits random bits until 1 <= d < n.
+      // NIST SP 800-56A Rev. 3 §5.6.1.2.2 (testing candidates): draw bitlen(n) random bits until 1 <= d < n.
       const topMask = 0xff >> (scalarLength * 8 - orderBits);
       for (let i = 0; i < MAX_DRAWS; i++) {
         const privateKey = random.randomBytes(scalarLength);
