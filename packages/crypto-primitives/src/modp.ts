@@ -115,8 +115,8 @@ export function modpPrivateExponent(group: ModpGroup, privateKey: Uint8Array): b
 /**
  * Checks a peer's public value y and returns it. RFC 7296 §3.4: the key exchange data is exactly
  * as long as the prime. RFC 3526 primes are safe primes, so the only small subgroup is {1, p-1}:
- * 1 < y < p-1 (the FFC partial public-key validation of NIST SP 800-56A Rev. 3 §5.6.2.3.2) leaves only the subgroups of
- * order q and 2q. Anything else is a CryptoError('invalid-public-key').
+ * 1 < y < p-1 (the FFC partial public-key validation of NIST SP 800-56A Rev. 3 §5.6.2.3.2)
+ * leaves only the subgroups of order q and 2q. Anything else is a CryptoError('invalid-public-key').
  */
 export function modpPeerValue(group: ModpGroup, publicValue: Uint8Array): bigint {
   if (publicValue.length !== group.byteLength) {
