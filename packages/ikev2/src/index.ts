@@ -84,3 +84,5 @@ export {
   IkeInitInitiator,
   IkeInitResponder,
 } from './exchange/ike-init.js';
+export { KEY_PAD_FOR_IKEV2, restOfIdPayload, signedOctets, sharedKeyAuth, verifySharedKeyAuth } from './sa/auth.js';
+export { type Identity, IdentityError, identityFromString } from './sa/identity.js';
