@@ -81,6 +81,18 @@ extendedKeyUsage = serverAuth
 subjectAltName = $ENV::SAN
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
+[ server_unknown_critical ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = $ENV::SAN
+1.3.6.1.4.1.55555.1 = critical, ASN1:NULL
+[ intermediate_eku_client ]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
 [ server_no_san ]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature, keyEncipherment
@@ -192,6 +204,12 @@ SAN="DNS:server.lab.test" issue $E/int-no-certsign.pem $E/int-no-certsign.key $E
 genkey p256 $E/int-expired.key
 issue $E/root.pem $E/root.key $E/int-expired.key "/O=layersec lab/CN=ECDSA Intermediate CA expired" intermediate $E/int-expired.pem 20200101000000Z 20210101000000Z
 SAN="DNS:server.lab.test" issue $E/int-expired.pem $E/int-expired.key $E/other.key "/O=layersec lab/CN=server.lab.test" server $E/leaf-int-expired.pem
+# A leaf with a critical extension no verifier knows.
+SAN="DNS:server.lab.test" issue $E/int.pem $E/int.key $E/other.key "/O=layersec lab/CN=server.lab.test" server_unknown_critical $E/leaf-unknown-critical.pem
+# An intermediate whose extendedKeyUsage allows clientAuth only, and a server leaf under it.
+genkey p256 $E/int-eku-client.key
+issue $E/root.pem $E/root.key $E/int-eku-client.key "/O=layersec lab/CN=ECDSA Intermediate CA clientAuth only" intermediate_eku_client $E/int-eku-client.pem
+SAN="DNS:server.lab.test" issue $E/int-eku-client.pem $E/int-eku-client.key $E/other.key "/O=layersec lab/CN=server.lab.test" server $E/leaf-int-eku-client.pem
 # Bad signature: the server leaf with the last byte of its signature flipped (DER → flip → PEM).
 flip_last_signature_byte() {
   openssl x509 -in "$1" -outform DER -out "$WORK/flip.der"
@@ -325,6 +343,9 @@ vcase leaf-as-ca-no-purpose "a CA:FALSE leaf issued a certificate (no purpose as
 vcase pathlen-exceeded "pathlen:0 intermediate above another intermediate" ecdsa/leaf-pathlen.pem ecdsa/pathlen-chain.pem $R sslserver server.lab.test -
 vcase pathlen-ok "pathlen:0 intermediate issuing a leaf" ecdsa/leaf-pathlen-ok.pem ecdsa/int-pathlen0.pem $R sslserver server.lab.test -
 vcase no-keycertsign "intermediate keyUsage without keyCertSign" ecdsa/leaf-no-certsign.pem ecdsa/int-no-certsign.pem $R sslserver server.lab.test -
+vcase unknown-critical-extension "leaf with an unknown critical extension" ecdsa/leaf-unknown-critical.pem ecdsa/int.pem $R sslserver server.lab.test -
+vcase intermediate-eku-client "intermediate restricted to clientAuth issuing a server certificate" ecdsa/leaf-int-eku-client.pem ecdsa/int-eku-client.pem $R sslserver server.lab.test -
+vcase intermediate-eku-client-no-purpose "the same chain when no purpose is asked" ecdsa/leaf-int-eku-client.pem ecdsa/int-eku-client.pem $R - server.lab.test -
 vcase client-as-server "clientAuth-only leaf used as a TLS server" ecdsa/leaf-client.pem ecdsa/int.pem $R sslserver client.lab.test -
 vcase client-good "clientAuth leaf used as a TLS client" ecdsa/leaf-client.pem ecdsa/int.pem $R sslclient - -
 vcase server-as-client "serverAuth-only leaf used as a TLS client" ecdsa/leaf.pem ecdsa/int.pem $R sslclient - -

@@ -54,6 +54,7 @@ const OPENSSL_REASON: Record<number, X509ErrorReason> = {
   25: 'path-length-exceeded', // X509_V_ERR_PATH_LENGTH_EXCEEDED
   26: 'bad-extended-key-usage', // X509_V_ERR_INVALID_PURPOSE
   32: 'bad-key-usage', // X509_V_ERR_KEYUSAGE_NO_CERTSIGN
+  34: 'unhandled-critical-extension', // X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION
   62: 'hostname-mismatch', // X509_V_ERR_HOSTNAME_MISMATCH
   64: 'hostname-mismatch', // X509_V_ERR_IP_ADDRESS_MISMATCH
   79: 'not-a-ca', // X509_V_ERR_INVALID_CA
