@@ -29,7 +29,7 @@ export {
 export { type SignatureAlgorithm } from './algorithms.js';
 export { matchesHostname, dnsNameMatches, parseIpAddress, type HostnameOptions } from './hostname.js';
 export { TrustStore, loadTrustStore } from './trust-store.js';
-export { verifyChain, type VerifyOptions, type VerifiedPath, type Purpose } from './verify.js';
+export { verifyChain, type VerifyChainOptions, type VerifiedPath, type CertificatePurpose } from './verify.js';
 export {
   buildCertificate,
   createRootCertificate,

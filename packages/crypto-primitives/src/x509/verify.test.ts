@@ -13,7 +13,7 @@ import { REPO_ROOT, loadVectors } from '@layersec/test-vectors';
 import { PROVIDERS } from '../test-support/providers.js';
 import {
   type Certificate,
-  type Purpose,
+  type CertificatePurpose,
   TrustStore,
   X509Error,
   type X509ErrorReason,
@@ -70,7 +70,7 @@ function opensslFindings(c: Case): Array<{ reason: X509ErrorReason; depth: numbe
   });
 }
 
-const PURPOSES: Record<string, Purpose | undefined> = { '-': undefined, sslserver: 'serverAuth', sslclient: 'clientAuth' };
+const PURPOSES: Record<string, CertificatePurpose | undefined> = { '-': undefined, sslserver: 'serverAuth', sslclient: 'clientAuth' };
 
 describe(`X.509 refusal matrix (${manifest.source})`, () => {
   const time = new Date(manifest.verificationTime);

@@ -20,9 +20,9 @@ import { matchesHostname } from './hostname.js';
 import { namesEqual } from './name.js';
 import { TrustStore } from './trust-store.js';
 
-export type Purpose = 'serverAuth' | 'clientAuth';
+export type CertificatePurpose = 'serverAuth' | 'clientAuth';
 
-export interface VerifyOptions {
+export interface VerifyChainOptions {
   /** The trust anchors: a TrustStore, or certificates trusted as given. */
   readonly trustAnchors: TrustStore | readonly Certificate[];
   /** Certificates that may be intermediates, in any order (e.g. the rest of a TLS Certificate message). */
@@ -40,7 +40,7 @@ export interface VerifyOptions {
    * anyExtendedKeyUsage), and so must that of every intermediate CA that has one; its keyUsage,
    * when present, must include one of `leafKeyUsage`.
    */
-  readonly purpose?: Purpose;
+  readonly purpose?: CertificatePurpose;
   /**
    * keyUsage bits of which the leaf must have at least one when keyUsage is present. Default for
    * serverAuth: digitalSignature, keyEncipherment or keyAgreement; for clientAuth:
@@ -68,7 +68,7 @@ const HANDLED_EXTENSIONS = new Set([
   '2.5.29.35', // authorityKeyIdentifier
 ]);
 
-const DEFAULT_LEAF_KEY_USAGE: Record<Purpose, readonly KeyUsageName[]> = {
+const DEFAULT_LEAF_KEY_USAGE: Record<CertificatePurpose, readonly KeyUsageName[]> = {
   serverAuth: ['digitalSignature', 'keyEncipherment', 'keyAgreement'],
   clientAuth: ['digitalSignature', 'keyAgreement'],
 };
@@ -92,7 +92,7 @@ const isSelfIssued = (c: Certificate): boolean => namesEqual(c.subject, c.issuer
  * Builds and validates a certification path for `leaf`. Returns the path, or throws an
  * X509Error whose `reason` and `depth` name the first problem found.
  */
-export function verifyChain(leaf: Certificate, options: VerifyOptions): VerifiedPath {
+export function verifyChain(leaf: Certificate, options: VerifyChainOptions): VerifiedPath {
   const store = options.trustAnchors instanceof TrustStore ? options.trustAnchors : new TrustStore(options.trustAnchors);
   // Duplicates add nothing but work.
   const intermediates: Certificate[] = [];
@@ -164,7 +164,7 @@ export function verifyChain(leaf: Certificate, options: VerifyOptions): Verified
 }
 
 /** Validates one complete path [leaf, ..., anchor] (a path of one certificate: the leaf is an anchor). */
-function validatePath(path: readonly Certificate[], options: VerifyOptions): void {
+function validatePath(path: readonly Certificate[], options: VerifyChainOptions): void {
   const n = path.length - 1;
   const purposeOid = options.purpose ? KeyPurpose[options.purpose] : undefined;
 
@@ -232,7 +232,7 @@ function validatePath(path: readonly Certificate[], options: VerifyOptions): voi
   }
 }
 
-function checkSignature(cert: Certificate, issuer: Certificate, options: VerifyOptions, depth: number): void {
+function checkSignature(cert: Certificate, issuer: Certificate, options: VerifyChainOptions, depth: number): void {
   const scheme = cert.signatureAlgorithm.scheme;
   if (!scheme) {
     throw new X509Error('unsupported-algorithm', `signature algorithm ${cert.signatureAlgorithm.name} is not supported`, depth);
