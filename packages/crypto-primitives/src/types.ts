@@ -152,8 +152,17 @@ export type SignatureScheme =
 export interface SignOptions {
   /** ECDSA signature encoding: ASN.1 DER (TLS, X.509, RFC 7427) or raw r||s (IKEv2 methods 9-11). */
   ecdsaFormat?: 'der' | 'raw';
-  /** Randomness for RSA-PSS salts; ECDSA uses RFC 6979 deterministic nonces. */
+  /** Randomness for RSA-PSS salts; ECDSA uses RFC 6979 deterministic nonces (noble provider). */
   random?: RandomSource;
+  /** RSA-PSS salt length in bytes; default the hash length, as TLS 1.3 and RFC 7427 use. */
+  pssSaltLength?: number;
+}
+
+export interface VerifyOptions {
+  ecdsaFormat?: 'der' | 'raw';
+  /** RSA-PSS salt length to require (default: the hash length), or `'any'` to accept the length
+   * the encoding carries (RFC 8017 §9.1.2). */
+  pssSaltLength?: number | 'any';
 }
 
 export interface Signer {
@@ -167,7 +176,7 @@ export interface Signer {
     key: PublicKey,
     message: Uint8Array,
     signature: Uint8Array,
-    options?: Pick<SignOptions, 'ecdsaFormat'>,
+    options?: VerifyOptions,
   ): boolean;
 }
 

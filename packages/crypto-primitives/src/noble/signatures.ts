@@ -20,7 +20,7 @@ import {
   rsassaPssSign,
   rsassaPssVerify,
   type DigestAlgorithm,
-  type PssSaltLength,
+
 } from '../rsa/index.js';
 import type {
   CryptoProvider,
@@ -31,32 +31,12 @@ import type {
   RandomSource,
   SignatureScheme,
   SignOptions,
+  VerifyOptions,
 } from '../types.js';
 
-/** Options of `sign` beyond SignOptions: the RSA-PSS salt length (default: the hash length). */
-export interface SignatureSignOptions extends SignOptions {
-  pssSaltLength?: number;
-}
 
-/**
- * Options of `verify` beyond the interface's: the RSA-PSS salt length to require (default:
- * the hash length, as TLS 1.3 and RFC 7427 use), or `'any'` to accept whatever the encoding
- * carries (RFC 8017 §9.1.2 with the salt length recovered from DB).
- */
-export interface SignatureVerifyOptions extends Pick<SignOptions, 'ecdsaFormat'> {
-  pssSaltLength?: PssSaltLength;
-}
 
-export type SignatureOperations = Pick<CryptoProvider, 'sign' | 'verify' | 'generateSigningKey'> & {
-  sign(scheme: SignatureScheme, key: PrivateKey, message: Uint8Array, options?: SignatureSignOptions): Uint8Array;
-  verify(
-    scheme: SignatureScheme,
-    key: PublicKey,
-    message: Uint8Array,
-    signature: Uint8Array,
-    options?: SignatureVerifyOptions,
-  ): boolean;
-};
+export type SignatureOperations = Pick<CryptoProvider, 'sign' | 'verify' | 'generateSigningKey'>;
 
 /** What a SignatureScheme means (RFC 8446 §4.2.3; `ecdsa_sha*` take the curve from the key). */
 type SchemeParameters =
@@ -205,7 +185,7 @@ function sign(
   scheme: SignatureScheme,
   key: PrivateKey,
   message: Uint8Array,
-  options: SignatureSignOptions = {},
+  options: SignOptions = {},
 ): Uint8Array {
   const parameters = schemeParameters(scheme);
   checkPrivateKey(key);
@@ -278,7 +258,7 @@ function verify(
   key: PublicKey,
   message: Uint8Array,
   signature: Uint8Array,
-  options: SignatureVerifyOptions = {},
+  options: VerifyOptions = {},
 ): boolean {
   const parameters = schemeParameters(scheme);
   checkPublicKey(key);

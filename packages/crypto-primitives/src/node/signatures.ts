@@ -30,28 +30,10 @@ import type {
   RandomSource,
   SignatureScheme,
   SignOptions,
+  VerifyOptions,
 } from '../types.js';
 
-/** Options of `sign` beyond SignOptions: the RSA-PSS salt length (default: the hash length). */
-export interface SignatureSignOptions extends SignOptions {
-  pssSaltLength?: number;
-}
-
-/** Options of `verify` beyond the interface's: the RSA-PSS salt length, or `'any'`. */
-export interface SignatureVerifyOptions extends Pick<SignOptions, 'ecdsaFormat'> {
-  pssSaltLength?: number | 'any';
-}
-
-export type SignatureOperations = Pick<CryptoProvider, 'sign' | 'verify' | 'generateSigningKey'> & {
-  sign(scheme: SignatureScheme, key: PrivateKey, message: Uint8Array, options?: SignatureSignOptions): Uint8Array;
-  verify(
-    scheme: SignatureScheme,
-    key: PublicKey,
-    message: Uint8Array,
-    signature: Uint8Array,
-    options?: SignatureVerifyOptions,
-  ): boolean;
-};
+export type SignatureOperations = Pick<CryptoProvider, 'sign' | 'verify' | 'generateSigningKey'>;
 
 /** RFC 8446 §4.2.3 SignatureScheme → family, hash and (for TLS 1.3's ECDSA names) curve. */
 type SchemeParameters =
@@ -308,7 +290,7 @@ function openSslSign(
   parameters: SchemeParameters,
   keyObject: KeyObject,
   message: Uint8Array,
-  options: SignatureSignOptions,
+  options: SignOptions,
 ): Buffer {
   switch (parameters.family) {
     case 'ecdsa':
@@ -333,7 +315,7 @@ function sign(
   scheme: SignatureScheme,
   key: PrivateKey,
   message: Uint8Array,
-  options: SignatureSignOptions = {},
+  options: SignOptions = {},
 ): Uint8Array {
   const parameters = schemeParameters(scheme);
   const keyObject = privateKeyObject(key);
@@ -367,7 +349,7 @@ function verify(
   key: PublicKey,
   message: Uint8Array,
   signature: Uint8Array,
-  options: SignatureVerifyOptions = {},
+  options: VerifyOptions = {},
 ): boolean {
   const parameters = schemeParameters(scheme);
   const keyObject = publicKeyObject(key);

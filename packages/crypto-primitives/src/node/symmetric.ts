@@ -1,7 +1,7 @@
 /**
  * Symmetric primitives of the `node` provider, on node:crypto (OpenSSL): the fast path for bulk
  * AEAD, hashing and HMAC. Same algorithms and the same argument checks as the noble provider
- * (../noble/symmetric.ts), so both behave identically on every input.
+ * (../symmetric-common.ts), so both behave identically on every input.
  */
 import { createCipheriv, createDecipheriv, createHash, createHmac, createSecretKey } from 'node:crypto';
 import type { Hash as NodeHashState, KeyObject } from 'node:crypto';
@@ -16,7 +16,7 @@ import {
   concatParts,
   xcbcKeyDerivationBlocks,
   xcbcPrepare,
-} from '../noble/symmetric.js';
+} from '../symmetric-common.js';
 import type { Aead, AeadName, BlockCipherCbc, CryptoProvider, Hash, HashContext, HashName, Mac } from '../types.js';
 
 type SymmetricPart = Pick<CryptoProvider, 'hash' | 'hmac' | 'aesXcbcMac96' | 'aead' | 'gmac' | 'aesCbc'>;
