@@ -86,3 +86,23 @@ export {
 } from './exchange/ike-init.js';
 export { KEY_PAD_FOR_IKEV2, restOfIdPayload, signedOctets, sharedKeyAuth, verifySharedKeyAuth } from './sa/auth.js';
 export { type Identity, IdentityError, identityFromString } from './sa/identity.js';
+export {
+  type TsRange,
+  TrafficSelectorError,
+  parseTrafficSelector,
+  intersectSelectors,
+  narrowSelectors,
+  sameSelector,
+  selectorWithin,
+} from './sa/traffic-selectors.js';
+export {
+  type ChildConfigResolved,
+  type IkeAuthInitiatorConfig,
+  type IkeAuthResponderConfig,
+  type ChildSaResult,
+  type IkeAuthResult,
+  type AuthInitiatorOutcome,
+  type AuthResponderOutcome,
+  IkeAuthInitiator,
+  IkeAuthResponder,
+} from './exchange/ike-auth.js';
