@@ -204,6 +204,8 @@ SAN="DNS:server.lab.test" issue $E/int-no-certsign.pem $E/int-no-certsign.key $E
 genkey p256 $E/int-expired.key
 issue $E/root.pem $E/root.key $E/int-expired.key "/O=layersec lab/CN=ECDSA Intermediate CA expired" intermediate $E/int-expired.pem 20200101000000Z 20210101000000Z
 SAN="DNS:server.lab.test" issue $E/int-expired.pem $E/int-expired.key $E/other.key "/O=layersec lab/CN=server.lab.test" server $E/leaf-int-expired.pem
+# A leaf signed with SHA-1 (ecdsa-with-SHA1).
+SAN="DNS:server.lab.test" issue $E/int.pem $E/int.key $E/other.key "/O=layersec lab/CN=server.lab.test" server $E/leaf-sha1.pem "$START" "$END" -md sha1
 # A leaf with a critical extension no verifier knows.
 SAN="DNS:server.lab.test" issue $E/int.pem $E/int.key $E/other.key "/O=layersec lab/CN=server.lab.test" server_unknown_critical $E/leaf-unknown-critical.pem
 # An intermediate whose extendedKeyUsage allows clientAuth only, and a server leaf under it.
@@ -343,6 +345,7 @@ vcase leaf-as-ca-no-purpose "a CA:FALSE leaf issued a certificate (no purpose as
 vcase pathlen-exceeded "pathlen:0 intermediate above another intermediate" ecdsa/leaf-pathlen.pem ecdsa/pathlen-chain.pem $R sslserver server.lab.test -
 vcase pathlen-ok "pathlen:0 intermediate issuing a leaf" ecdsa/leaf-pathlen-ok.pem ecdsa/int-pathlen0.pem $R sslserver server.lab.test -
 vcase no-keycertsign "intermediate keyUsage without keyCertSign" ecdsa/leaf-no-certsign.pem ecdsa/int-no-certsign.pem $R sslserver server.lab.test -
+vcase sha1-signature "leaf signed with ecdsa-with-SHA1" ecdsa/leaf-sha1.pem ecdsa/int.pem $R sslserver server.lab.test -
 vcase unknown-critical-extension "leaf with an unknown critical extension" ecdsa/leaf-unknown-critical.pem ecdsa/int.pem $R sslserver server.lab.test -
 vcase intermediate-eku-client "intermediate restricted to clientAuth issuing a server certificate" ecdsa/leaf-int-eku-client.pem ecdsa/int-eku-client.pem $R sslserver server.lab.test -
 vcase intermediate-eku-client-no-purpose "the same chain when no purpose is asked" ecdsa/leaf-int-eku-client.pem ecdsa/int-eku-client.pem $R - server.lab.test -

@@ -281,6 +281,7 @@ function decodeExtensions(list: ReadonlyArray<{ extnID: string; critical: boolea
         out.subjectAltName = { names: decodeGeneralNames(value), critical: e.critical };
         break;
       case id_ce_subjectKeyIdentifier:
+        decodeStep('subjectKeyIdentifier', () => wholeTlv(value, 0x04, 'SubjectKeyIdentifier'));
         out.subjectKeyIdentifier = new Uint8Array(parse(SubjectKeyIdentifier).buffer);
         break;
       case id_ce_authorityKeyIdentifier: {

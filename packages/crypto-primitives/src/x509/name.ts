@@ -187,7 +187,12 @@ export function parseRfc4514(text: string): Array<Array<{ type: string; value: s
         i += ch.length;
       }
     }
-    const value = new TextDecoder('utf-8', { fatal: true }).decode(new Uint8Array(bytes));
+    let value = '';
+    try {
+      value = new TextDecoder('utf-8', { fatal: true }).decode(new Uint8Array(bytes));
+    } catch {
+      fail('escaped octets are not UTF-8');
+    }
     if (value.startsWith('#')) fail('"#" hex values are not supported here');
     rdn.push({ type: type!, value });
     if (separator !== '+') {

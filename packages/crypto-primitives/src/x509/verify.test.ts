@@ -4,8 +4,9 @@
  * accepted, and when it refuses, its reason and depth must be one of the errors openssl reported
  * for that case (openssl keeps going after some errors and lists several). Runs on both providers.
  *
- * One documented difference: openssl falls back to the subject CN when a certificate has no
- * subjectAltName; we do so only when asked (`commonNameFallback`), see ./hostname.ts.
+ * Two documented differences: openssl falls back to the subject CN when a certificate has no
+ * subjectAltName, which we do only when asked (`commonNameFallback`, see ./hostname.ts); and
+ * openssl 3.0 at its default security level accepts SHA-1 signatures, which we refuse.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -119,6 +120,12 @@ describe(`X.509 refusal matrix (${manifest.source})`, () => {
               return e;
             }
           };
+          if (c.name === 'sha1-signature') {
+            // openssl 3.0 at its default security level still accepts SHA-1; we do not (RFC 9155).
+            expect(c.opensslOk).toBe(true);
+            expect(run()).toEqual(expect.objectContaining({ reason: 'unsupported-algorithm', depth: 0 }));
+            return;
+          }
           if (c.name === 'cn-only') {
             // openssl's default CN fallback; ours is opt-in.
             expect(c.opensslOk).toBe(true);
@@ -206,5 +213,24 @@ describe('path building', () => {
     expect(store.certificates.length).toBeGreaterThan(50);
     // Every anchor there is a CA with a supported or at least parsed key.
     for (const c of store.certificates) expect(c.subject.rfc4514.length).toBeGreaterThan(0);
+  });
+});
+
+describe('loadTrustStore on a directory with a file that is not a certificate', () => {
+  it('lists the file in `skipped` and keeps the others', async () => {
+    const { mkdtempSync, writeFileSync, rmSync, copyFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const tmp = mkdtempSync(join(tmpdir(), 'layersec-store-'));
+    try {
+      copyFileSync(join(DIR, 'ecdsa/root.pem'), join(tmp, 'a.pem'));
+      writeFileSync(join(tmp, 'b.pem'), '-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n');
+      writeFileSync(join(tmp, 'README'), 'not a CA file name: ignored');
+      const store = await loadTrustStore(tmp);
+      expect(store.certificates).toHaveLength(1);
+      expect(store.skipped.map((s) => s.source)).toEqual([join(tmp, 'b.pem')]);
+      await expect(loadTrustStore(join(tmp, 'b.pem'))).rejects.toThrow(X509Error);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });
