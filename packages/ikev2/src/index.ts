@@ -106,3 +106,12 @@ export {
   IkeAuthInitiator,
   IkeAuthResponder,
 } from './exchange/ike-auth.js';
+export {
+  type RetransmitPolicy,
+  type IkeEvent,
+  type IkeSessionState,
+  type IkeSessionOptions,
+  DEFAULT_RETRANSMIT,
+  IkeInitiatorSession,
+  IkeResponderSession,
+} from './session.js';

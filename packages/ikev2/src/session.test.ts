@@ -1,0 +1,183 @@
+/**
+ * Two IKE sessions of this package joined by an in-memory network with a programmable loss, on a
+ * test clock: establishment, the move to port 4500, retransmission with back-off and answers
+ * from the response cache (RFC 7296 §2.1), giving up, and Delete in both directions (§1.4.1).
+ */
+import { nobleProvider, seededRandom } from '@layersec/crypto-primitives';
+import { utf8 } from '@layersec/wire';
+import { ExchangeType, NotifyType } from './constants.js';
+import { parseProposals } from './config/proposals.js';
+import { decodeEncryptedPayloads, encodeEncryptedMessage } from './messages/encrypted.js';
+import { decodeMessage } from './messages/message.js';
+import { parseIpAddress, type Endpoint } from './sa/address.js';
+import { identityFromString } from './sa/identity.js';
+import { parseTrafficSelector } from './sa/traffic-selectors.js';
+import { IkeInitiatorSession, IkeResponderSession, type IkeEvent } from './session.js';
+
+class TestClock {
+  t = 0;
+  now(): number {
+    return this.t;
+  }
+}
+
+const ep = (ip: string, port: number): Endpoint => ({ address: parseIpAddress(ip)!, port });
+const A = ep('10.99.0.1', 500);
+const B = ep('10.99.0.2', 500);
+const ID_A = identityFromString('a@test');
+const ID_B = identityFromString('b@test');
+const PSK = utf8('s3cretPSK');
+const proposals = parseProposals('aes128gcm16-prfsha256-x25519', 'ike');
+const esp = parseProposals('aes128gcm16', 'esp');
+const tsA = [parseTrafficSelector('10.10.1.1/32')];
+const tsB = [parseTrafficSelector('10.10.2.1/32')];
+
+function pair(forceEncapsulation = false) {
+  const clock = new TestClock();
+  const i = new IkeInitiatorSession(
+    { ctx: { provider: nobleProvider, random: seededRandom('i'), clock }, ike: { proposals, forceEncapsulation }, local: A, remote: B },
+    { localId: ID_A, remoteId: ID_B, sharedSecret: PSK, child: { espProposals: esp, localTs: tsA, remoteTs: tsB, mode: 'tunnel' } },
+  );
+  const r = new IkeResponderSession(
+    { ctx: { provider: nobleProvider, random: seededRandom('r'), clock }, ike: { proposals }, local: B, remote: A },
+    { localId: ID_B, sharedSecretFor: () => PSK, child: { espProposals: esp, localTs: tsB, remoteTs: tsA, mode: 'tunnel' } },
+  );
+  return { clock, i, r };
+}
+
+type Sent = Extract<IkeEvent, { type: 'send' }>;
+
+/** Moves every datagram between the two sessions until both are quiet; `drop` decides losses. */
+function run(i: IkeInitiatorSession, r: IkeResponderSession, log: { from: 'i' | 'r'; ev: Sent }[], drop: (from: 'i' | 'r', n: number) => boolean = () => false) {
+  const others: IkeEvent[] = [];
+  let n = 0;
+  for (let guard = 0; guard < 100; guard++) {
+    const fromI = i.poll();
+    const fromR = r.poll();
+    if (fromI.length === 0 && fromR.length === 0) return others;
+    for (const ev of fromI) {
+      if (ev.type !== 'send') others.push(ev);
+      else {
+        log.push({ from: 'i', ev });
+        if (!drop('i', n++)) r.receive(ev.datagram, ev.to.port, ev.from);
+      }
+    }
+    for (const ev of fromR) {
+      if (ev.type !== 'send') others.push(ev);
+      else {
+        log.push({ from: 'r', ev });
+        if (!drop('r', n++)) i.receive(ev.datagram, ev.to.port);
+      }
+    }
+  }
+  throw new Error('no quiet');
+}
+
+const exchangeOf = (d: Uint8Array) => (d[0] === 0 && d[1] === 0 && d[2] === 0 && d[3] === 0 ? d[4 + 18] : d[18]);
+
+describe('IKE sessions over an in-memory network', () => {
+  it('establish the IKE SA and Child SA, then delete them (initiator closes)', () => {
+    const { i, r } = pair();
+    const log: { from: 'i' | 'r'; ev: Sent }[] = [];
+    i.start();
+    const events = run(i, r, log);
+    expect(events.map((e) => e.type)).toEqual(['ike-sa-init-done', 'ike-sa-init-done', 'established', 'established']);
+    expect(i.state).toBe('established');
+    expect(r.state).toBe('established');
+    expect(log.map((l) => `${l.from}:${exchangeOf(l.ev.datagram)}:${l.ev.to.port}`)).toEqual([
+      `i:${ExchangeType.IKE_SA_INIT}:500`,
+      `r:${ExchangeType.IKE_SA_INIT}:500`,
+      `i:${ExchangeType.IKE_AUTH}:500`,
+      `r:${ExchangeType.IKE_AUTH}:500`,
+    ]);
+    // INFORMATIONAL { D(IKE) } -->   <-- INFORMATIONAL {}
+    i.close();
+    const closing = run(i, r, log);
+    expect(closing).toEqual([
+      { type: 'deleted', by: 'peer' },
+      { type: 'deleted', by: 'local' },
+    ]);
+  });
+
+  it('moves to port 4500 with the non-ESP marker after IKE_SA_INIT when encapsulation is asked for (§2.23)', () => {
+    const { i, r } = pair(true);
+    const log: { from: 'i' | 'r'; ev: Sent }[] = [];
+    i.start();
+    run(i, r, log);
+    expect(i.state).toBe('established');
+    expect(log.map((l) => l.ev.to.port)).toEqual([500, 500, 4500, 4500]);
+    for (const l of log.slice(2)) expect(Array.from(l.ev.datagram.subarray(0, 4))).toEqual([0, 0, 0, 0]);
+    // The responder deletes this time: <-- INFORMATIONAL { D(IKE) }
+    r.close();
+    expect(run(i, r, log)).toEqual([
+      { type: 'deleted', by: 'peer' },
+      { type: 'deleted', by: 'local' },
+    ]);
+    expect(log.slice(4).every((l) => l.ev.to.port === 4500)).toBe(true);
+  });
+
+  it('retransmits with exponential back-off and answers a repeated request from its cache (§2.1)', () => {
+    const { clock, i, r } = pair();
+    const log: { from: 'i' | 'r'; ev: Sent }[] = [];
+    i.start();
+    // Lose the first IKE_AUTH response (datagram 3: i, r, i, [r]).
+    run(i, r, log, (_from, n) => n === 3);
+    expect(i.state).toBe('ike-auth');
+    expect(i.nextDeadline).toBe(1000);
+    clock.t = 999;
+    i.tick(clock.t);
+    expect(i.poll()).toEqual([]);
+    clock.t = 1000;
+    i.tick(clock.t);
+    const events = run(i, r, log);
+    expect(events.map((e) => e.type)).toEqual(['established']);
+    // The retransmitted request is byte for byte the first; so is the cached response.
+    const sent = log.map((l) => l.ev.datagram);
+    expect(sent[4]).toEqual(sent[2]);
+    expect(sent[5]).toEqual(sent[3]);
+    expect(r.state).toBe('established');
+  });
+
+  it('gives up after the last retransmission, waiting 1, 2, 4, 8 s in between', () => {
+    const { clock, i } = pair();
+    i.start();
+    const deadlines: number[] = [];
+    let sends = i.poll().filter((e) => e.type === 'send').length;
+    while (i.state !== 'failed') {
+      deadlines.push(i.nextDeadline!);
+      clock.t = i.nextDeadline!;
+      i.tick(clock.t);
+      sends += i.poll().filter((e) => e.type === 'send').length;
+    }
+    expect(deadlines).toEqual([1000, 3000, 7000, 15000, 31000]);
+    expect(sends).toBe(5);
+  });
+
+  it('ignores garbage and forged responses, and refuses a CREATE_CHILD_SA it cannot do yet', () => {
+    const { i, r } = pair();
+    const log: { from: 'i' | 'r'; ev: Sent }[] = [];
+    i.start();
+    const up = run(i, r, log).find((e) => e.type === 'established' && e.sa.role === 'initiator');
+    if (up?.type !== 'established') throw new Error('not established');
+    i.receive(new Uint8Array(0));
+    i.receive(new Uint8Array(300).fill(0x41));
+    const forged = log[3].ev.datagram.slice();
+    forged[forged.length - 1] ^= 1;
+    r.receive(forged, 500);
+    i.receive(forged, 500);
+    expect([i.state, r.state]).toEqual(['established', 'established']);
+    expect(i.poll()).toEqual([]);
+    expect(r.poll()).toEqual([]);
+    // HDR(mid 2), SK {SA, Ni, TSi, TSr} --> (CREATE_CHILD_SA, not supported yet)   <-- HDR, SK {N(NO_ADDITIONAL_SAS)}
+    const sa = up.sa;
+    const header = { initiatorSpi: sa.initiatorSpi, responderSpi: sa.responderSpi, majorVersion: 2, minorVersion: 0, exchangeType: ExchangeType.CREATE_CHILD_SA, initiator: true, version: false, response: false, messageId: 2 };
+    const request = encodeEncryptedMessage(sa.protections.fromInitiator, header, [{ kind: 'Nonce', nonceData: new Uint8Array(32) }], { random: seededRandom('x') });
+    r.receive(request, 500);
+    const answer = r.poll();
+    expect(answer).toHaveLength(1);
+    const datagram = (answer[0] as Sent).datagram;
+    const inner = decodeEncryptedPayloads(sa.protections.fromResponder, datagram, decodeMessage(datagram)).payloads;
+    expect(inner).toEqual([{ kind: 'N', protocolId: 0, spi: new Uint8Array(0), notifyType: NotifyType.NO_ADDITIONAL_SAS, notificationData: new Uint8Array(0) }]);
+    expect(r.state).toBe('established');
+  });
+});

@@ -1,0 +1,369 @@
+/**
+ * One IKE SA as a sans-I/O state machine: datagrams and time go in (`receive`, `tick`), events
+ * come out (`poll`): datagrams to send, the IKE SA and first Child SA established, the SA deleted
+ * or failed. It assembles the exchange tasks (IKE_SA_INIT, IKE_AUTH), and owns what RFC 7296 puts
+ * around them:
+ *
+ * - Message IDs and a window of one (§2.3): one request of ours outstanding; the peer's requests
+ *   are taken in order, and a retransmitted request is answered from the cached response (§2.1).
+ * - Retransmission with exponential back-off on the injected clock (§2.1, §2.4): the request is
+ *   resent after `timeoutMs`, then `timeoutMs * factor`, ...; after `maxTries` sends it fails.
+ * - The move to port 4500 after IKE_SA_INIT when NAT detection asks for it (§2.23), with the
+ *   non-ESP marker in front of every IKE message there (RFC 3948 §2.2).
+ * - INFORMATIONAL: Delete of the IKE SA in both directions and empty liveness requests (§1.4.1,
+ *   §2.4).
+ */
+import { DecodeError } from '@layersec/wire';
+import { ExchangeType, IKE_NAT_T_PORT, NotifyType, ProtocolId } from './constants.js';
+import type { Clock } from './clock.js';
+import { IkeIntegrityError, IkeNotifyError } from './errors.js';
+import { decodeEncryptedPayloads, encodeEncryptedMessage } from './messages/encrypted.js';
+import { decodeMessage, payloadsOf, type IkeHeaderFields } from './messages/message.js';
+import { classifyPort4500, withNonEspMarker } from './messages/nat-t.js';
+import type { Payload } from './messages/payloads.js';
+import type { Endpoint } from './sa/address.js';
+import { IkeAuthInitiator, IkeAuthResponder, type IkeAuthInitiatorConfig, type IkeAuthResponderConfig, type IkeAuthResult } from './exchange/ike-auth.js';
+import { IkeInitInitiator, IkeInitResponder, type IkeInitConfig, type IkeInitContext, type IkeSaInitResult } from './exchange/ike-init.js';
+
+export interface RetransmitPolicy {
+  timeoutMs: number;
+  factor: number;
+  maxTries: number;
+}
+
+/** strongSwan's defaults are 4 s, 1.8, 5 tries; the lab's are shorter. */
+export const DEFAULT_RETRANSMIT: RetransmitPolicy = { timeoutMs: 1000, factor: 2, maxTries: 5 };
+
+export type IkeEvent =
+  | { type: 'send'; datagram: Uint8Array; from: Endpoint; to: Endpoint }
+  | { type: 'ike-sa-init-done'; sa: IkeSaInitResult }
+  | { type: 'established'; sa: IkeSaInitResult; auth: IkeAuthResult }
+  | { type: 'deleted'; by: 'local' | 'peer' }
+  | { type: 'failed'; error: Error };
+
+export type IkeSessionState = 'idle' | 'ike-sa-init' | 'ike-auth' | 'established' | 'deleting' | 'deleted' | 'failed';
+
+interface Outstanding {
+  messageId: number;
+  datagram: Uint8Array;
+  tries: number;
+  deadline: number;
+  onResponse(message: Uint8Array): void;
+}
+
+export interface IkeSessionOptions {
+  ctx: IkeInitContext & { clock: Clock };
+  ike: IkeInitConfig;
+  local: Endpoint;
+  remote: Endpoint;
+  retransmit?: RetransmitPolicy;
+}
+
+abstract class IkeSessionBase {
+  protected readonly events: IkeEvent[] = [];
+  protected out: Outstanding | undefined;
+  protected local: Endpoint;
+  protected remote: Endpoint;
+  protected natT = false;
+  protected sa: IkeSaInitResult | undefined;
+  /** Message ID of our next request. */
+  protected nextRequestId = 0;
+  /** Message ID the peer's next request must carry, and our cached answer to its previous one. */
+  protected expectedPeerId = 0;
+  protected cachedResponse: { messageId: number; request: Uint8Array; datagram: Uint8Array } | undefined;
+  state: IkeSessionState = 'idle';
+  protected readonly policy: RetransmitPolicy;
+
+  constructor(protected readonly options: IkeSessionOptions) {
+    this.local = options.local;
+    this.remote = options.remote;
+    this.policy = options.retransmit ?? DEFAULT_RETRANSMIT;
+  }
+
+  /** Events produced so far, oldest first; the queue is emptied. */
+  poll(): IkeEvent[] {
+    return this.events.splice(0);
+  }
+
+  /** The time `tick` must next be called at, if any. */
+  get nextDeadline(): number | undefined {
+    return this.out?.deadline;
+  }
+
+  /** Retransmits or gives up once the deadline has passed (§2.1: back-off, then failure). */
+  tick(now: number): void {
+    const o = this.out;
+    if (o === undefined || now < o.deadline) return;
+    if (o.tries >= this.policy.maxTries) {
+      this.out = undefined;
+      this.fail(new Error(`no response to message ${o.messageId} after ${o.tries} transmissions`));
+      return;
+    }
+    o.tries++;
+    o.deadline = now + this.policy.timeoutMs * this.policy.factor ** (o.tries - 1);
+    this.transmit(o.datagram);
+  }
+
+  protected fail(error: Error): void {
+    if (this.state === 'failed' || this.state === 'deleted') return;
+    this.state = 'failed';
+    this.out = undefined;
+    this.events.push({ type: 'failed', error });
+  }
+
+  protected transmit(datagram: Uint8Array): void {
+    this.events.push({ type: 'send', datagram, from: this.local, to: this.remote });
+  }
+
+  /** IKE message as a datagram: on port 4500 behind the non-ESP marker. */
+  protected frame(message: Uint8Array): Uint8Array {
+    return this.natT ? withNonEspMarker(message) : message;
+  }
+
+  protected sendRequest(message: Uint8Array, onResponse: (message: Uint8Array) => void): void {
+    const datagram = this.frame(message);
+    this.out = { messageId: this.nextRequestId, datagram, tries: 1, deadline: this.options.ctx.clock.now() + this.policy.timeoutMs, onResponse };
+    this.nextRequestId++;
+    this.transmit(datagram);
+  }
+
+  protected switchToNatT(): void {
+    if (this.natT) return;
+    this.natT = true;
+    this.local = { ...this.local, port: IKE_NAT_T_PORT };
+    this.remote = { ...this.remote, port: IKE_NAT_T_PORT };
+  }
+
+  /**
+   * A datagram from the network, as it arrived on `localPort`. ESP and keepalives on 4500 are
+   * not IKE's and are ignored here; nothing in a datagram makes this throw.
+   */
+  receive(datagram: Uint8Array, localPort = this.local.port): void {
+    let message = datagram;
+    if (localPort === IKE_NAT_T_PORT) {
+      let d;
+      try {
+        d = classifyPort4500(datagram);
+      } catch {
+        return;
+      }
+      if (d.kind !== 'ike') return;
+      message = d.message;
+    }
+    if (message.length < 28) return;
+    const isResponse = (message[19] & 0x20) !== 0;
+    const messageId = ((message[20] << 24) | (message[21] << 16) | (message[22] << 8) | message[23]) >>> 0;
+    try {
+      if (isResponse) {
+        const o = this.out;
+        if (o === undefined || o.messageId !== messageId) return;
+        o.onResponse(message);
+      } else {
+        this.onRequest(message, messageId);
+      }
+    } catch (e) {
+      // Garbage and forgeries cost nothing but a dropped datagram; a refusal by the peer ends the SA.
+      if (e instanceof DecodeError || e instanceof IkeIntegrityError) return;
+      if (e instanceof IkeNotifyError) {
+        this.fail(e);
+        return;
+      }
+      throw e;
+    }
+  }
+
+  protected abstract onRequest(message: Uint8Array, messageId: number): void;
+
+  protected header(exchangeType: number, response: boolean, messageId: number): IkeHeaderFields {
+    const sa = this.sa!;
+    return {
+      initiatorSpi: sa.initiatorSpi,
+      responderSpi: sa.responderSpi,
+      majorVersion: 2,
+      minorVersion: 0,
+      exchangeType,
+      initiator: sa.role === 'initiator',
+      version: false,
+      response,
+      messageId,
+    };
+  }
+
+  private ownProtection() {
+    const sa = this.sa!;
+    return sa.role === 'initiator' ? sa.protections.fromInitiator : sa.protections.fromResponder;
+  }
+
+  private peerProtection() {
+    const sa = this.sa!;
+    return sa.role === 'initiator' ? sa.protections.fromResponder : sa.protections.fromInitiator;
+  }
+
+  protected encrypted(exchangeType: number, response: boolean, messageId: number, payloads: Payload[]): Uint8Array {
+    return encodeEncryptedMessage(this.ownProtection(), this.header(exchangeType, response, messageId), payloads, { random: this.options.ctx.random });
+  }
+
+  protected open(message: Uint8Array): { exchangeType: number; payloads: Payload[] } {
+    const msg = decodeMessage(message);
+    const sa = this.sa!;
+    const spisMatch = msg.header.initiatorSpi.every((b, i) => b === sa.initiatorSpi[i]) && msg.header.responderSpi.every((b, i) => b === sa.responderSpi[i]);
+    if (!spisMatch) throw new DecodeError('IKE header.SPIs', 0, 'not this IKE SA');
+    return { exchangeType: msg.header.exchangeType, payloads: decodeEncryptedPayloads(this.peerProtection(), message, msg).payloads };
+  }
+
+  /** The peer's INFORMATIONAL requests once the IKE SA is up (§1.4, §2.4). */
+  protected onInformationalRequest(message: Uint8Array, messageId: number): void {
+    if (this.cachedResponse !== undefined && messageId === this.cachedResponse.messageId) {
+      // §2.1: a retransmitted request is answered with the same response.
+      this.transmit(this.cachedResponse.datagram);
+      return;
+    }
+    if (messageId !== this.expectedPeerId || this.sa === undefined) return;
+    const { exchangeType, payloads } = this.open(message);
+    if (exchangeType !== ExchangeType.INFORMATIONAL) {
+      // Not supported yet (CREATE_CHILD_SA): refuse without changing state (§2.21.2).
+      this.respond(messageId, message, exchangeType, [{ kind: 'N', protocolId: 0, spi: new Uint8Array(0), notifyType: NotifyType.NO_ADDITIONAL_SAS, notificationData: new Uint8Array(0) }]);
+      return;
+    }
+    const deletesIke = payloadsOf(payloads, 'D').some((d) => d.protocolId === ProtocolId.IKE);
+    this.respond(messageId, message, ExchangeType.INFORMATIONAL, []);
+    if (deletesIke) {
+      this.state = 'deleted';
+      this.out = undefined;
+      this.events.push({ type: 'deleted', by: 'peer' });
+    }
+  }
+
+  protected respond(messageId: number, request: Uint8Array, exchangeType: number, payloads: Payload[]): void {
+    const datagram = this.frame(this.encrypted(exchangeType, true, messageId, payloads));
+    this.cachedResponse = { messageId, request, datagram };
+    this.expectedPeerId = messageId + 1;
+    this.transmit(datagram);
+  }
+
+  /** Deletes the IKE SA (and with it its Child SAs): INFORMATIONAL { D(IKE) } (§1.4.1). */
+  close(): void {
+    if (this.state !== 'established') return;
+    this.state = 'deleting';
+    const payloads: Payload[] = [{ kind: 'D', protocolId: ProtocolId.IKE, spiSize: 0, spis: [] }];
+    this.sendRequest(this.encrypted(ExchangeType.INFORMATIONAL, false, this.nextRequestId, payloads), (message) => {
+      this.open(message);
+      this.out = undefined;
+      this.state = 'deleted';
+      this.events.push({ type: 'deleted', by: 'local' });
+    });
+  }
+}
+
+/** The side that starts the IKE SA. */
+export class IkeInitiatorSession extends IkeSessionBase {
+  private readonly init: IkeInitInitiator;
+
+  constructor(
+    options: IkeSessionOptions,
+    private readonly auth: IkeAuthInitiatorConfig,
+  ) {
+    super(options);
+    this.init = new IkeInitInitiator(options.ctx, options.ike, { local: options.local, remote: options.remote });
+  }
+
+  /** HDR, SA, KEi, Ni, N(NAT_DETECTION_*) --> */
+  start(): void {
+    if (this.state !== 'idle') return;
+    this.state = 'ike-sa-init';
+    this.sendRequest(this.init.buildRequest(), (m) => this.onInitResponse(m));
+  }
+
+  private onInitResponse(message: Uint8Array): void {
+    const outcome = this.init.processResponse(message);
+    if (outcome.kind === 'ignored') return;
+    if (outcome.kind === 'retry') {
+      // A new IKE_SA_INIT request, again with Message ID 0.
+      this.nextRequestId = 0;
+      this.sendRequest(outcome.request, (m) => this.onInitResponse(m));
+      return;
+    }
+    this.sa = outcome.sa;
+    this.events.push({ type: 'ike-sa-init-done', sa: outcome.sa });
+    // §2.23: with a NAT (or encapsulation asked for), IKE_AUTH goes to port 4500.
+    if (outcome.sa.useNatT) this.switchToNatT();
+    this.state = 'ike-auth';
+    const task = new IkeAuthInitiator(this.options.ctx, outcome.sa, this.auth);
+    this.sendRequest(task.buildRequest(), (m) => {
+      const done = task.processResponse(m);
+      if (done.kind === 'ignored') return;
+      this.out = undefined;
+      this.state = 'established';
+      this.events.push({ type: 'established', sa: this.sa!, auth: done.result });
+    });
+  }
+
+  protected onRequest(message: Uint8Array, messageId: number): void {
+    if (this.state === 'established' || this.state === 'deleting') this.onInformationalRequest(message, messageId);
+  }
+}
+
+/** The side that answers: one IKE SA, from the first IKE_SA_INIT request it accepts. */
+export class IkeResponderSession extends IkeSessionBase {
+  private readonly init: IkeInitResponder;
+
+  constructor(
+    options: IkeSessionOptions,
+    private readonly auth: IkeAuthResponderConfig,
+  ) {
+    super(options);
+    this.init = new IkeInitResponder(options.ctx, options.ike);
+  }
+
+  protected onRequest(message: Uint8Array, messageId: number): void {
+    const cached = this.cachedResponse;
+    if (cached !== undefined && messageId === cached.messageId && cached.request.length === message.length && cached.request.every((b, i) => b === message[i])) {
+      this.transmit(cached.datagram);
+      return;
+    }
+    if (this.state === 'idle' && messageId === 0) {
+      const out = this.init.processRequest(message, { local: this.local, remote: this.remote });
+      if (out.kind === 'dropped') return;
+      this.transmit(this.frame(out.response));
+      if (out.kind === 'established') {
+        this.sa = out.sa;
+        this.cachedResponse = { messageId: 0, request: message, datagram: this.frame(out.response) };
+        this.expectedPeerId = 1;
+        this.state = 'ike-auth';
+        this.events.push({ type: 'ike-sa-init-done', sa: out.sa });
+      }
+      return;
+    }
+    if (this.state === 'ike-auth' && messageId === 1 && this.sa !== undefined) {
+      const task = new IkeAuthResponder(this.options.ctx, this.sa, this.auth);
+      const out = task.processRequest(message);
+      if (out.kind === 'dropped') return;
+      const datagram = this.frame(out.response);
+      this.cachedResponse = { messageId: 1, request: message, datagram };
+      this.expectedPeerId = 2;
+      this.transmit(datagram);
+      if (out.kind === 'established') {
+        this.state = 'established';
+        this.events.push({ type: 'established', sa: this.sa, auth: out.result });
+      } else {
+        this.fail(new IkeNotifyError(out.notifyType, new Uint8Array(0), out.reason));
+      }
+      return;
+    }
+    if (this.state === 'established' || this.state === 'deleting') this.onInformationalRequest(message, messageId);
+  }
+
+  /**
+   * As for the initiator; `from` is where the datagram came from. The responder answers there,
+   * and once the initiator has moved to port 4500 (§2.23), answers on 4500 from then on.
+   */
+  override receive(datagram: Uint8Array, localPort = this.local.port, from?: Endpoint): void {
+    if (this.state === 'idle' && from !== undefined) this.remote = from;
+    if (localPort === IKE_NAT_T_PORT && !this.natT && this.sa !== undefined) {
+      this.natT = true;
+      this.local = { ...this.local, port: IKE_NAT_T_PORT };
+      this.remote = from ?? { ...this.remote, port: IKE_NAT_T_PORT };
+    }
+    super.receive(datagram, localPort);
+  }
+}
