@@ -4,6 +4,7 @@
  * issuer with -nameopt RFC2253, serial, dates, extensions, signature algorithm). Names are also
  * checked against the examples of RFC 4514 §4. Bad input of every kind must end in X509Error.
  */
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -285,6 +286,37 @@ describe('RFC 4514 strings that are not names', () => {
   it('are refused with X509Error', () => {
     for (const text of ['CN', 'CN=a,', 'XX=1', 'CN=\\', 'CN=\\ff\\fe', 'CN=#0403616263']) {
       expect(() => parseRfc4514(text)).toThrow(X509Error);
+    }
+  });
+});
+
+describe('the system CA certificates (/etc/ssl/certs), read as openssl reads them', () => {
+  const SYSTEM = '/etc/ssl/certs';
+  let files: string[] = [];
+  try {
+    files = readdirSync(SYSTEM).filter((f) => f.endsWith('.pem'));
+  } catch {
+    files = [];
+  }
+  it('subject, issuer, serial and validity of every certificate match openssl x509', () => {
+    if (files.length === 0) {
+      console.warn(`${SYSTEM} has no *.pem files here: system certificate check skipped`);
+      return;
+    }
+    for (const f of files) {
+      const path = join(SYSTEM, f);
+      const [cert] = parseCertificates(readFileSync(path, 'utf8'));
+      const r = spawnSync(
+        'openssl',
+        ['x509', '-in', path, '-noout', '-subject', '-issuer', '-nameopt', 'RFC2253,-esc_msb', '-serial', '-startdate', '-enddate'],
+        { encoding: 'utf8' },
+      );
+      const field = (name: string): string => new RegExp(`^${name}=(.*)$`, 'm').exec(r.stdout)![1];
+      expect([f, cert.subject.rfc4514]).toEqual([f, field('subject')]);
+      expect([f, cert.issuer.rfc4514]).toEqual([f, field('issuer')]);
+      expect(BigInt('0x' + cert.serialNumberHex)).toBe(BigInt('0x' + field('serial')));
+      expect(cert.notBefore.getTime()).toBe(new Date(field('notBefore')).getTime());
+      expect(cert.notAfter.getTime()).toBe(new Date(field('notAfter')).getTime());
     }
   });
 });

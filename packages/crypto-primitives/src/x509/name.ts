@@ -31,8 +31,8 @@ export interface DistinguishedName {
 }
 
 /**
- * Attribute types by their short names: RFC 4514 §3, plus the RFC 4519 and PKCS #9 names openssl
- * also prints by name.
+ * Attribute types by their short names: RFC 4514 §3, plus RFC 4519, X.520 and PKCS #9 names from
+ * the LDAP descriptor registry that openssl also prints by name.
  */
 const SHORT_NAMES: ReadonlyArray<[string, string]> = [
   ['CN', '2.5.4.3'],
@@ -50,6 +50,7 @@ const SHORT_NAMES: ReadonlyArray<[string, string]> = [
   ['title', '2.5.4.12'],
   ['postalCode', '2.5.4.17'],
   ['emailAddress', '1.2.840.113549.1.9.1'],
+  ['organizationIdentifier', '2.5.4.97'],
 ];
 const OID_BY_NAME = new Map(SHORT_NAMES.map(([n, o]) => [n.toUpperCase(), o]));
 const NAME_BY_OID = new Map(SHORT_NAMES.map(([n, o]) => [o, n]));
