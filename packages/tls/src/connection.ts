@@ -189,7 +189,8 @@ export abstract class TlsConnection<C extends TlsConnection<C>> {
     if (rec.type === ContentType.change_cipher_spec) return this.onChangeCipherSpec(rec);
     let type = rec.type;
     let content = rec.fragment;
-    if (this.readProtection && !(rec.type === ContentType.alert && this.plaintextAlertAllowed)) {
+    const plainAlert = rec.type === ContentType.alert && this.plaintextAlertAllowed && this.negotiatedVersion !== 'TLSv1.2';
+    if (this.readProtection && !plainAlert) {
       ({ type, content } = this.readProtection.open(rec));
       this.plaintextAlertAllowed = false;
     } else if (rec.fragment.length > MAX_PLAINTEXT) {
@@ -234,9 +235,21 @@ export abstract class TlsConnection<C extends TlsConnection<C>> {
     this.onTls12ChangeCipherSpec(rec);
   }
 
-  protected onTls12ChangeCipherSpec(_rec: TlsRecord): void {
-    throw new TlsAlertError(AlertDescription.unexpected_message, 'unexpected change_cipher_spec');
+  /**
+   * TLS 1.2 (RFC 5246 §7.1): ChangeCipherSpec switches the read side to the pending state; it is
+   * only expected where a state has prepared one (`ccsNext`), and never inside a handshake message.
+   */
+  protected onTls12ChangeCipherSpec(rec: TlsRecord): void {
+    const next = this.ccsNext;
+    if (!next) throw new TlsAlertError(AlertDescription.unexpected_message, 'unexpected change_cipher_spec');
+    if (rec.fragment.length !== 1 || rec.fragment[0] !== 1) throw new TlsAlertError(AlertDescription.decode_error, 'malformed change_cipher_spec');
+    this.ccsNext = undefined;
+    this.setReadProtection(next.protection);
+    this.state = next.state;
   }
+
+  /** @internal TLS 1.2: the read protection and state a ChangeCipherSpec from the peer moves to. */
+  ccsNext: { protection: RecordProtection; state: HandshakeState<C> } | undefined;
 
   private onAlert(content: Uint8Array): void {
     const alert = decodeAlert(content);

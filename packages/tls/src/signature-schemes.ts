@@ -25,6 +25,12 @@ export function cryptoScheme(scheme: number): CryptoScheme | undefined {
   return TO_CRYPTO.get(scheme);
 }
 
+/** TLS 1.2 (RFC 5246 §7.4.1.4.1): ECDSA code points name the hash only, not the curve. */
+export function cryptoScheme12(scheme: number): CryptoScheme | undefined {
+  const ecdsa: Record<number, CryptoScheme> = { 0x0403: 'ecdsa_sha256', 0x0503: 'ecdsa_sha384', 0x0603: 'ecdsa_sha512', 0x0203: 'ecdsa_sha1' };
+  return ecdsa[scheme] ?? TO_CRYPTO.get(scheme);
+}
+
 /** RFC 8446 §4.2.3: RSASSA-PKCS1-v1_5 and SHA-1 schemes are not for TLS 1.3 handshake signatures. */
 export function allowedInTls13(scheme: number): boolean {
   return (scheme >> 8 === 0x08 || scheme === 0x0403 || scheme === 0x0503 || scheme === 0x0603) && TO_CRYPTO.has(scheme);

@@ -11,6 +11,7 @@ import type { Tls13CipherSuite } from '../cipher-suites.js';
 import type { Tls13KeySchedule, Transcript } from '../key-schedule.js';
 import type { ClientHello } from '../messages/client-hello.js';
 import { sendClientHello, sendKeyUpdate } from './tls13.js';
+import './tls12.js';
 
 export interface ExternalPsk {
   readonly identity: Uint8Array;
@@ -49,6 +50,8 @@ export interface ClientHandshakeContext {
   clientRandom: Uint8Array;
   sessionId: Uint8Array;
   hello: ClientHello;
+  /** The first ClientHello as sent (TLS 1.2 CertificateVerify signs the raw messages). */
+  clientHelloRaw: Uint8Array;
   keyShares: Map<number, KeyPair>;
   transcript: Transcript;
   offeredPsks: OfferedPsk[];

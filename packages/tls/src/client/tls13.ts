@@ -179,6 +179,7 @@ export function sendClientHello(c: ClientConnection): State {
     clientRandom,
     sessionId,
     hello: undefined as unknown as ClientHello,
+    clientHelloRaw: new Uint8Array(0),
     keyShares: shares,
     transcript: new Transcript(c.provider),
     offeredPsks: [],
@@ -200,6 +201,7 @@ export function sendClientHello(c: ClientConnection): State {
   c.hs.hello = hello;
   c.hs.offeredPsks = offered;
   const raw = encodeClientHello(hello);
+  c.hs.clientHelloRaw = raw;
   c.hs.transcript.add(raw);
   c.recordVersion = ProtocolVersion.TLS1_0; // RFC 8446 §5.1: 0x0301 for the initial ClientHello
   c.queueHandshake(raw);

@@ -9,6 +9,7 @@ import type { Tls13CipherSuite } from '../cipher-suites.js';
 import type { Tls13KeySchedule, Transcript } from '../key-schedule.js';
 import type { ClientHello } from '../messages/client-hello.js';
 import { ExpectClientHello, sendServerKeyUpdate } from './tls13.js';
+import './tls12.js';
 
 export interface ServerPsk {
   readonly key: Uint8Array;

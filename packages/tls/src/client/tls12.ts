@@ -1,0 +1,242 @@
+/**
+ * The TLS 1.2 client handshake (RFC 5246 §7.3) with ECDHE (RFC 8422), AEAD suites (RFC 5289,
+ * RFC 7905), extended master secret (RFC 7627) and secure renegotiation signalling (RFC 5746):
+ * ExpectCertificate → ExpectServerKeyExchange → ExpectServerHelloDone (or CertificateRequest first)
+ * → [our flight] → ChangeCipherSpec → ExpectFinished → ExpectTraffic. Renegotiation is refused.
+ */
+import { constantTimeEqual, type PublicKey } from '@layersec/crypto-primitives';
+import { concatBytes } from '@layersec/wire';
+import { DEFAULT_SIGNATURE_ALGORITHMS, GROUP_NAMES } from '../config.js';
+import { AlertDescription, AlertLevel, ContentType, ExtensionType, HandshakeType, NamedGroup, nameOf } from '../constants.js';
+import { tls12Suite, type Tls12CipherSuite } from '../cipher-suites.js';
+import type { HandshakeState } from '../connection.js';
+import { fail } from '../errors.js';
+import { encodeAlert } from '../messages/alert.js';
+import { decodeAlpn, decodeRenegotiationInfo, findExtension } from '../messages/extensions.js';
+import type { HandshakeMessage } from '../messages/handshake.js';
+import type { ServerHello } from '../messages/server-hello.js';
+import {
+  decodeCertificate12,
+  decodeCertificateRequest12,
+  decodeServerHelloDone,
+  decodeServerKeyExchangeEcdhe,
+  encodeCertificate12,
+  encodeClientKeyExchangeEcdhe,
+} from '../messages/tls12-messages.js';
+import { decodeFinished, encodeCertificateVerify, encodeFinished } from '../messages/tls13-messages.js';
+import { cryptoScheme12, schemeFitsKey } from '../signature-schemes.js';
+import { masterSecret12, protections12, signedParams12, verifyData12 } from '../tls12-common.js';
+import type { ClientConnection } from './client-connection.js';
+import { registerTls12Client } from './tls13.js';
+
+type State = HandshakeState<ClientConnection>;
+
+interface Ctx12 {
+  suite: Tls12CipherSuite;
+  serverRandom: Uint8Array;
+  ems: boolean;
+  /** RFC 5246 §7.4.8: CertificateVerify signs the handshake messages themselves. */
+  messages: Uint8Array[];
+  peerKey?: PublicKey;
+  serverPublic?: Uint8Array;
+  group?: number;
+  signatureScheme?: number;
+  certificateRequest?: { algorithms: readonly number[] };
+  masterSecret?: Uint8Array;
+  alpnProtocol?: string;
+}
+const ctx = new WeakMap<ClientConnection, Ctx12>();
+const get = (c: ClientConnection) => ctx.get(c)!;
+
+function add(c: ClientConnection, raw: Uint8Array): void {
+  get(c).messages.push(raw);
+  c.hs.transcript.add(raw);
+}
+
+function keyFitsSuite(key: PublicKey, suite: Tls12CipherSuite): boolean {
+  return suite.authentication === 'RSA' ? key.type === 'rsa' : key.type === 'ec' || key.type === 'ed25519';
+}
+
+/** The ServerHello chose TLS 1.2 (RFC 5246 §7.4.1.3). */
+function afterServerHello(c: ClientConnection, sh: ServerHello, m: HandshakeMessage): State {
+  const suite = tls12Suite(sh.cipher_suite);
+  if (!suite || !c.hs.hello.cipher_suites.includes(sh.cipher_suite)) fail(AlertDescription.illegal_parameter, `cipher suite 0x${sh.cipher_suite.toString(16)} was not offered`);
+  if (sh.legacy_compression_method !== 0) fail(AlertDescription.illegal_parameter, 'compression method is not null');
+  const offered = new Set(c.hs.hello.extensions.map((e) => e.extension_type));
+  for (const e of sh.extensions) if (!offered.has(e.extension_type)) fail(AlertDescription.unsupported_extension, `ServerHello carries extension ${e.extension_type} we did not offer`);
+  // RFC 5746 §3.4: the server must answer our empty renegotiation_info with an empty one.
+  const ri = findExtension(sh.extensions, ExtensionType.renegotiation_info);
+  if (!ri || decodeRenegotiationInfo(ri).length !== 0) fail(AlertDescription.handshake_failure, 'server without secure renegotiation (RFC 5746)');
+  let alpnProtocol: string | undefined;
+  const alpn = findExtension(sh.extensions, ExtensionType.application_layer_protocol_negotiation);
+  if (alpn) {
+    const list = decodeAlpn(alpn);
+    if (list.length !== 1 || !c.config.alpnProtocols?.includes(list[0])) fail(AlertDescription.illegal_parameter, 'ALPN answer not among our protocols');
+    alpnProtocol = list[0];
+  }
+  c.negotiatedVersion = 'TLSv1.2';
+  c.acceptCompatCcs = false;
+  ctx.set(c, {
+    suite,
+    serverRandom: sh.random,
+    ems: findExtension(sh.extensions, ExtensionType.extended_master_secret) !== undefined,
+    messages: [c.hs.clientHelloRaw],
+    alpnProtocol,
+  });
+  c.hs.transcript.setHash(suite.hash);
+  add(c, m.raw);
+  return new ExpectCertificate();
+}
+
+class ExpectCertificate implements State {
+  readonly name = 'Tls12ExpectCertificate';
+  readonly expects = [HandshakeType.certificate];
+  handle(c: ClientConnection, m: HandshakeMessage): State {
+    const chain = decodeCertificate12(m.body);
+    if (chain.length === 0) fail(AlertDescription.decode_error, 'server sent no certificate');
+    const verifier = c.config.verifier;
+    if (!verifier) fail(AlertDescription.certificate_unknown, 'no certificate verifier configured');
+    const key = verifier.verify(chain, { serverName: c.config.serverName, now: new Date(c.now()), role: 'client' });
+    if (!keyFitsSuite(key, get(c).suite)) fail(AlertDescription.unsupported_certificate, `a ${key.type} key cannot authenticate ${get(c).suite.name}`);
+    get(c).peerKey = key;
+    c.hs.peerCertificates = chain;
+    add(c, m.raw);
+    return new ExpectServerKeyExchange();
+  }
+}
+
+class ExpectServerKeyExchange implements State {
+  readonly name = 'Tls12ExpectServerKeyExchange';
+  readonly expects = [HandshakeType.server_key_exchange];
+  handle(c: ClientConnection, m: HandshakeMessage): State {
+    const x = get(c);
+    const ske = decodeServerKeyExchangeEcdhe(m.body);
+    if (!c.supportedGroups.includes(ske.params.namedcurve) || !GROUP_NAMES.has(ske.params.namedcurve)) {
+      fail(AlertDescription.illegal_parameter, `ServerKeyExchange curve ${ske.params.namedcurve} was not offered`);
+    }
+    const offered = c.config.signatureAlgorithms ?? DEFAULT_SIGNATURE_ALGORITHMS;
+    const scheme = cryptoScheme12(ske.algorithm);
+    if (!scheme || !offered.includes(ske.algorithm) || !schemeFitsKey(ske.algorithm, x.peerKey!, false)) {
+      fail(AlertDescription.illegal_parameter, `ServerKeyExchange signature algorithm 0x${ske.algorithm.toString(16)}`);
+    }
+    if (!c.provider.verify(scheme, x.peerKey!, signedParams12(c.hs.clientRandom, x.serverRandom, ske.paramsBytes), ske.signature)) {
+      fail(AlertDescription.decrypt_error, 'ServerKeyExchange signature does not verify');
+    }
+    x.serverPublic = ske.params.public;
+    x.group = ske.params.namedcurve;
+    x.signatureScheme = ske.algorithm;
+    add(c, m.raw);
+    return new ExpectServerHelloDone(true);
+  }
+}
+
+class ExpectServerHelloDone implements State {
+  readonly name = 'Tls12ExpectServerHelloDone';
+  readonly expects: readonly number[];
+  constructor(private readonly mayRequest: boolean) {
+    this.expects = mayRequest ? [HandshakeType.certificate_request, HandshakeType.server_hello_done] : [HandshakeType.server_hello_done];
+  }
+  handle(c: ClientConnection, m: HandshakeMessage): State {
+    const x = get(c);
+    if (m.msg_type === HandshakeType.certificate_request) {
+      x.certificateRequest = { algorithms: decodeCertificateRequest12(m.body).supported_signature_algorithms };
+      add(c, m.raw);
+      return new ExpectServerHelloDone(false);
+    }
+    decodeServerHelloDone(m.body);
+    add(c, m.raw);
+    return sendClientFlight(c);
+  }
+}
+
+/** RFC 5246 §7.4.6-§7.4.9: [Certificate], ClientKeyExchange, [CertificateVerify], ChangeCipherSpec, Finished. */
+function sendClientFlight(c: ClientConnection): State {
+  const x = get(c);
+  const key = c.config.privateKey;
+  const chain = c.config.certificateChain ?? [];
+  let clientScheme: number | undefined;
+  if (x.certificateRequest) {
+    clientScheme = key ? x.certificateRequest.algorithms.find((s) => cryptoScheme12(s) && schemeFitsKey(s, key, false)) : undefined;
+    const send = clientScheme !== undefined && chain.length > 0;
+    const cert = encodeCertificate12(send ? chain : []);
+    add(c, cert);
+    c.queueHandshake(cert);
+    if (!send) clientScheme = undefined;
+  }
+  const name = GROUP_NAMES.get(x.group!)!;
+  const kx = c.provider.keyExchange(name);
+  const fixed = c.config.ephemeralPrivateKeys?.[name];
+  const kp = fixed ? { privateKey: fixed, publicKey: kx.publicKeyFor(fixed) } : kx.generateKeyPair(c.random);
+  const pms = kx.computeSharedSecret(kp.privateKey, x.serverPublic!);
+  const cke = encodeClientKeyExchangeEcdhe(kp.publicKey);
+  add(c, cke);
+  c.queueHandshake(cke);
+  // RFC 7627 §3: session_hash covers the messages up to and including ClientKeyExchange.
+  const ms = masterSecret12(c.provider, x.suite, pms, c.hs.clientRandom, x.serverRandom, x.ems ? c.hs.transcript.current() : undefined);
+  x.masterSecret = ms;
+  c.keylog('CLIENT_RANDOM', c.hs.clientRandom, ms);
+  if (clientScheme !== undefined) {
+    const signature = c.provider.sign(cryptoScheme12(clientScheme)!, key!, concatBytes(...x.messages), { random: c.random });
+    const cv = encodeCertificateVerify({ algorithm: clientScheme, signature });
+    add(c, cv);
+    c.queueHandshake(cv);
+  }
+  const prot = protections12(c.provider, x.suite, ms, c.hs.clientRandom, x.serverRandom);
+  c.writeChangeCipherSpec();
+  c.setWriteProtection(prot.client);
+  const fin = encodeFinished(verifyData12(c.provider, x.suite, ms, 'client finished', c.hs.transcript.current()));
+  add(c, fin);
+  c.queueHandshake(fin);
+  c.flushHandshake();
+  c.ccsNext = { protection: prot.server, state: new ExpectFinished() };
+  return new ExpectChangeCipherSpec();
+}
+
+/** Awaits the server's ChangeCipherSpec: no handshake message is acceptable here. */
+class ExpectChangeCipherSpec implements State {
+  readonly name = 'Tls12ExpectChangeCipherSpec';
+  readonly expects: readonly number[] = [];
+  handle(): State {
+    return fail(AlertDescription.unexpected_message, 'handshake message before ChangeCipherSpec');
+  }
+}
+
+class ExpectFinished implements State {
+  readonly name = 'Tls12ExpectFinished';
+  readonly expects = [HandshakeType.finished];
+  handle(c: ClientConnection, m: HandshakeMessage): State {
+    const x = get(c);
+    const got = decodeFinished(m.body, 12);
+    const want = verifyData12(c.provider, x.suite, x.masterSecret!, 'server finished', c.hs.transcript.current());
+    if (!constantTimeEqual(want, got)) {
+      fail(AlertDescription.decrypt_error, 'server Finished does not verify');
+    }
+    add(c, m.raw);
+    c.complete({
+      protocol: 'TLSv1.2',
+      cipherSuite: x.suite.id,
+      cipherSuiteName: x.suite.name,
+      group: x.group,
+      groupName: x.group !== undefined ? nameOf(NamedGroup, x.group) : undefined,
+      signatureScheme: x.signatureScheme,
+      serverName: c.config.serverName,
+      alpnProtocol: x.alpnProtocol,
+      peerCertificates: c.hs.peerCertificates,
+      resumed: false,
+      helloRetryRequest: false,
+    });
+    return new ExpectTraffic12();
+  }
+}
+
+/** RFC 5746 §4.2 / RFC 5246 §7.4.1.1: a HelloRequest is answered with a no_renegotiation warning. */
+export class ExpectTraffic12 implements State {
+  readonly name = 'Tls12ExpectTraffic';
+  readonly expects = [HandshakeType.hello_request];
+  handle(c: ClientConnection): State {
+    c.writeRecords(ContentType.alert, encodeAlert({ level: AlertLevel.warning, description: AlertDescription.no_renegotiation }));
+    return this;
+  }
+}
+
+registerTls12Client(afterServerHello);

@@ -1,0 +1,297 @@
+/**
+ * The TLS 1.2 server handshake (RFC 5246 §7.3) with ECDHE (RFC 8422), AEAD suites (RFC 5289,
+ * RFC 7905), extended master secret (RFC 7627), RFC 5746 signalling and the RFC 8446 §4.1.3
+ * downgrade sentinel: after the ClientHello we send ServerHello, Certificate, ServerKeyExchange,
+ * [CertificateRequest], ServerHelloDone, then ExpectClientCertificate → ExpectClientKeyExchange →
+ * [ExpectCertificateVerify] → ChangeCipherSpec → ExpectFinished → ExpectTraffic.
+ */
+import { constantTimeEqual, type PublicKey } from '@layersec/crypto-primitives';
+import { concatBytes } from '@layersec/wire';
+import { DEFAULT_CIPHER_SUITES, DEFAULT_SIGNATURE_ALGORITHMS, GROUP_NAMES } from '../config.js';
+import {
+  AlertDescription,
+  AlertLevel,
+  CipherSuite,
+  ContentType,
+  DOWNGRADE_TLS12,
+  ExtensionType,
+  HandshakeType,
+  NamedGroup,
+  ProtocolVersion,
+  nameOf,
+} from '../constants.js';
+import { tls12Suite, type Tls12CipherSuite } from '../cipher-suites.js';
+import type { HandshakeState } from '../connection.js';
+import { fail } from '../errors.js';
+import { encodeAlert } from '../messages/alert.js';
+import type { ClientHello } from '../messages/client-hello.js';
+import {
+  type Extension,
+  decodeAlpn,
+  decodeRenegotiationInfo,
+  decodeServerName,
+  decodeSignatureAlgorithms,
+  decodeSupportedGroups,
+  encodeAlpn,
+  encodeEcPointFormats,
+  encodeRenegotiationInfo,
+  findExtension,
+} from '../messages/extensions.js';
+import type { HandshakeMessage } from '../messages/handshake.js';
+import { encodeServerHello } from '../messages/server-hello.js';
+import {
+  decodeCertificate12,
+  decodeClientKeyExchangeEcdhe,
+  encodeCertificate12,
+  encodeCertificateRequest12,
+  encodeServerEcdhParams,
+  encodeServerHelloDone,
+  encodeServerKeyExchangeEcdhe,
+} from '../messages/tls12-messages.js';
+import { decodeCertificateVerify, decodeFinished, encodeFinished } from '../messages/tls13-messages.js';
+import { cryptoScheme12, schemeFitsKey } from '../signature-schemes.js';
+import { masterSecret12, protections12, signedParams12, verifyData12 } from '../tls12-common.js';
+import { Transcript } from '../key-schedule.js';
+import type { ServerConnection } from './server-connection.js';
+import { registerTls12Server } from './tls13.js';
+
+type State = HandshakeState<ServerConnection>;
+
+interface Ctx12 {
+  suite: Tls12CipherSuite;
+  clientRandom: Uint8Array;
+  serverRandom: Uint8Array;
+  ems: boolean;
+  transcript: Transcript;
+  messages: Uint8Array[];
+  group: number;
+  privateKey: Uint8Array;
+  signatureScheme: number;
+  serverName?: string;
+  alpnProtocol?: string;
+  masterSecret?: Uint8Array;
+  peerKey?: PublicKey;
+  peerCertificates: Uint8Array[];
+  clientAuth: boolean;
+}
+const ctx = new WeakMap<ServerConnection, Ctx12>();
+const get = (s: ServerConnection) => ctx.get(s)!;
+
+function add(s: ServerConnection, raw: Uint8Array): void {
+  get(s).messages.push(raw);
+  get(s).transcript.add(raw);
+}
+
+function send(s: ServerConnection, raw: Uint8Array): void {
+  add(s, raw);
+  s.queueHandshake(raw);
+}
+
+function afterClientHello(s: ServerConnection, ch: ClientHello, m: HandshakeMessage): State {
+  s.negotiatedVersion = 'TLSv1.2';
+  s.acceptCompatCcs = false;
+  const key = s.config.privateKey;
+  const chain = s.config.certificateChain;
+  if (!key || !chain?.length) fail(AlertDescription.handshake_failure, 'no certificate configured');
+  if (!ch.legacy_compression_methods.includes(0)) fail(AlertDescription.illegal_parameter, 'null compression not offered');
+  const auth = key.type === 'rsa' ? 'RSA' : 'ECDSA';
+  const suite = (s.config.cipherSuites ?? DEFAULT_CIPHER_SUITES)
+    .map(tls12Suite)
+    .find((x): x is Tls12CipherSuite => !!x && x.authentication === auth && ch.cipher_suites.includes(x.id));
+  if (!suite) fail(AlertDescription.handshake_failure, 'no common TLS 1.2 cipher suite');
+
+  // RFC 5746 §3.6: the client signals secure renegotiation by the SCSV or an empty extension.
+  const ri = findExtension(ch.extensions, ExtensionType.renegotiation_info);
+  if (ri && decodeRenegotiationInfo(ri).length !== 0) fail(AlertDescription.handshake_failure, 'renegotiation_info not empty in an initial handshake');
+  const secureRenegotiation = ri !== undefined || ch.cipher_suites.includes(CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
+
+  const sg = findExtension(ch.extensions, ExtensionType.supported_groups);
+  const clientGroups = sg ? decodeSupportedGroups(sg) : [NamedGroup.secp256r1];
+  const group = s.supportedGroups.find((g) => GROUP_NAMES.has(g) && clientGroups.includes(g));
+  if (group === undefined) fail(AlertDescription.handshake_failure, 'no common curve');
+  const sa = findExtension(ch.extensions, ExtensionType.signature_algorithms);
+  // RFC 5246 §7.4.1.4.1: without the extension only SHA-1 would be allowed, which we do not sign with.
+  if (!sa) fail(AlertDescription.handshake_failure, 'ClientHello without signature_algorithms');
+  const scheme = decodeSignatureAlgorithms(sa).find((x) => cryptoScheme12(x) && x !== 0x0203 && x !== 0x0201 && schemeFitsKey(x, key, false));
+  if (scheme === undefined) fail(AlertDescription.handshake_failure, 'no signature scheme fits our key');
+  let alpnProtocol: string | undefined;
+  const alpnExt = findExtension(ch.extensions, ExtensionType.application_layer_protocol_negotiation);
+  if (alpnExt && s.config.alpnProtocols?.length) {
+    const offered = decodeAlpn(alpnExt);
+    alpnProtocol = s.config.alpnProtocols.find((p) => offered.includes(p));
+    if (!alpnProtocol) fail(AlertDescription.no_application_protocol, 'no common application protocol');
+  }
+  const sni = findExtension(ch.extensions, ExtensionType.server_name);
+  const ems = findExtension(ch.extensions, ExtensionType.extended_master_secret) !== undefined;
+
+  let serverRandom = s.random.randomBytes(32);
+  // RFC 8446 §4.1.3: a server able to do TLS 1.3 marks a TLS 1.2 ServerHello.random.
+  if ((s.config.versions ?? ['TLSv1.3', 'TLSv1.2']).includes('TLSv1.3')) serverRandom = concatBytes(serverRandom.subarray(0, 24), DOWNGRADE_TLS12);
+  const name = GROUP_NAMES.get(group)!;
+  const kx = s.provider.keyExchange(name);
+  const fixed = s.config.ephemeralPrivateKeys?.[name];
+  const kp = fixed ? { privateKey: fixed, publicKey: kx.publicKeyFor(fixed) } : kx.generateKeyPair(s.random);
+  const transcript = new Transcript(s.provider);
+  transcript.setHash(suite.hash);
+  ctx.set(s, {
+    suite,
+    clientRandom: ch.random,
+    serverRandom,
+    ems,
+    transcript,
+    messages: [],
+    group,
+    privateKey: kp.privateKey,
+    signatureScheme: scheme,
+    serverName: sni ? decodeServerName(sni) : undefined,
+    alpnProtocol,
+    peerCertificates: [],
+    clientAuth: (s.config.clientAuthentication ?? 'none') !== 'none',
+  });
+  add(s, m.raw);
+
+  const ext: Extension[] = [];
+  if (secureRenegotiation) ext.push({ extension_type: ExtensionType.renegotiation_info, extension_data: encodeRenegotiationInfo(new Uint8Array(0)) });
+  if (ems) ext.push({ extension_type: ExtensionType.extended_master_secret, extension_data: new Uint8Array(0) });
+  if (findExtension(ch.extensions, ExtensionType.ec_point_formats)) ext.push({ extension_type: ExtensionType.ec_point_formats, extension_data: encodeEcPointFormats([0]) });
+  if (alpnProtocol) ext.push({ extension_type: ExtensionType.application_layer_protocol_negotiation, extension_data: encodeAlpn([alpnProtocol]) });
+  send(
+    s,
+    encodeServerHello({
+      legacy_version: ProtocolVersion.TLS1_2,
+      random: serverRandom,
+      legacy_session_id_echo: new Uint8Array(0),
+      cipher_suite: suite.id,
+      legacy_compression_method: 0,
+      extensions: ext,
+    }),
+  );
+  send(s, encodeCertificate12(chain));
+  const params = { namedcurve: group, public: kp.publicKey };
+  const signature = s.provider.sign(cryptoScheme12(scheme)!, key, signedParams12(ch.random, serverRandom, encodeServerEcdhParams(params)), { random: s.random });
+  send(s, encodeServerKeyExchangeEcdhe(params, scheme, signature));
+  if (get(s).clientAuth) {
+    send(
+      s,
+      encodeCertificateRequest12({
+        certificate_types: [64, 1], // ecdsa_sign, rsa_sign (RFC 8422 §5.5, RFC 5246 §7.4.4)
+        supported_signature_algorithms: s.config.signatureAlgorithms ?? DEFAULT_SIGNATURE_ALGORITHMS,
+        certificate_authorities: [],
+      }),
+    );
+  }
+  send(s, encodeServerHelloDone());
+  s.flushHandshake();
+  return get(s).clientAuth ? new ExpectClientCertificate() : new ExpectClientKeyExchange();
+}
+
+class ExpectClientCertificate implements State {
+  readonly name = 'Tls12ExpectClientCertificate';
+  readonly expects = [HandshakeType.certificate];
+  handle(s: ServerConnection, m: HandshakeMessage): State {
+    const chain = decodeCertificate12(m.body);
+    add(s, m.raw);
+    if (chain.length === 0) {
+      // RFC 5246 §7.4.6: a server requiring a certificate answers an empty one with handshake_failure.
+      if (s.config.clientAuthentication === 'require') fail(AlertDescription.handshake_failure, 'client sent no certificate');
+      return new ExpectClientKeyExchange();
+    }
+    const verifier = s.config.verifier;
+    if (!verifier) fail(AlertDescription.certificate_unknown, 'no certificate verifier configured');
+    get(s).peerKey = verifier.verify(chain, { now: new Date(s.now()), role: 'server' });
+    get(s).peerCertificates = chain;
+    return new ExpectClientKeyExchange();
+  }
+}
+
+class ExpectClientKeyExchange implements State {
+  readonly name = 'Tls12ExpectClientKeyExchange';
+  readonly expects = [HandshakeType.client_key_exchange];
+  handle(s: ServerConnection, m: HandshakeMessage): State {
+    const x = get(s);
+    const point = decodeClientKeyExchangeEcdhe(m.body);
+    const pms = s.provider.keyExchange(GROUP_NAMES.get(x.group)!).computeSharedSecret(x.privateKey, point);
+    add(s, m.raw);
+    const ms = masterSecret12(s.provider, x.suite, pms, x.clientRandom, x.serverRandom, x.ems ? x.transcript.current() : undefined);
+    x.masterSecret = ms;
+    s.keylog('CLIENT_RANDOM', x.clientRandom, ms);
+    const prot = protections12(s.provider, x.suite, ms, x.clientRandom, x.serverRandom);
+    s.ccsNext = { protection: prot.client, state: new ExpectFinished(prot.server) };
+    if (x.peerKey) return new ExpectCertificateVerify(prot.client, prot.server);
+    return new ExpectChangeCipherSpec();
+  }
+}
+
+class ExpectCertificateVerify implements State {
+  readonly name = 'Tls12ExpectCertificateVerify';
+  readonly expects = [HandshakeType.certificate_verify];
+  constructor(
+    private readonly read: import('../record/protection.js').RecordProtection,
+    private readonly write: import('../record/protection.js').RecordProtection,
+  ) {}
+  handle(s: ServerConnection, m: HandshakeMessage): State {
+    const x = get(s);
+    const cv = decodeCertificateVerify(m.body);
+    const offered = s.config.signatureAlgorithms ?? DEFAULT_SIGNATURE_ALGORITHMS;
+    const scheme = cryptoScheme12(cv.algorithm);
+    if (!scheme || !offered.includes(cv.algorithm) || !schemeFitsKey(cv.algorithm, x.peerKey!, false)) {
+      fail(AlertDescription.illegal_parameter, `CertificateVerify algorithm 0x${cv.algorithm.toString(16)}`);
+    }
+    // RFC 5246 §7.4.8: the signature covers every handshake message so far.
+    if (!s.provider.verify(scheme, x.peerKey!, concatBytes(...x.messages), cv.signature)) fail(AlertDescription.decrypt_error, 'client CertificateVerify does not verify');
+    add(s, m.raw);
+    s.ccsNext = { protection: this.read, state: new ExpectFinished(this.write) };
+    return new ExpectChangeCipherSpec();
+  }
+}
+
+class ExpectChangeCipherSpec implements State {
+  readonly name = 'Tls12ExpectChangeCipherSpec';
+  readonly expects: readonly number[] = [];
+  handle(): State {
+    return fail(AlertDescription.unexpected_message, 'handshake message before ChangeCipherSpec');
+  }
+}
+
+class ExpectFinished implements State {
+  readonly name = 'Tls12ExpectClientFinished';
+  readonly expects = [HandshakeType.finished];
+  constructor(private readonly write: import('../record/protection.js').RecordProtection) {}
+  handle(s: ServerConnection, m: HandshakeMessage): State {
+    const x = get(s);
+    const got = decodeFinished(m.body, 12);
+    const want = verifyData12(s.provider, x.suite, x.masterSecret!, 'client finished', x.transcript.current());
+    if (!constantTimeEqual(want, got)) fail(AlertDescription.decrypt_error, 'client Finished does not verify');
+    add(s, m.raw);
+    s.writeChangeCipherSpec();
+    s.setWriteProtection(this.write);
+    s.queueHandshake(encodeFinished(verifyData12(s.provider, x.suite, x.masterSecret!, 'server finished', x.transcript.current())));
+    s.flushHandshake();
+    s.complete({
+      protocol: 'TLSv1.2',
+      cipherSuite: x.suite.id,
+      cipherSuiteName: x.suite.name,
+      group: x.group,
+      groupName: nameOf(NamedGroup, x.group),
+      signatureScheme: x.signatureScheme,
+      serverName: x.serverName,
+      alpnProtocol: x.alpnProtocol,
+      peerCertificates: x.peerCertificates,
+      resumed: false,
+      helloRetryRequest: false,
+    });
+    return new ExpectTraffic();
+  }
+}
+
+/** RFC 5746 §4.4: renegotiation is not offered; a new ClientHello gets a no_renegotiation warning. */
+class ExpectTraffic implements State {
+  readonly name = 'Tls12ExpectTraffic';
+  readonly expects = [HandshakeType.client_hello];
+  handle(s: ServerConnection): State {
+    s.writeRecords(ContentType.alert, encodeAlert({ level: AlertLevel.warning, description: AlertDescription.no_renegotiation }));
+    return this;
+  }
+}
+
+registerTls12Server(afterClientHello);

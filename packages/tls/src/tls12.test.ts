@@ -1,0 +1,89 @@
+/**
+ * TLS 1.2 (RFC 5246) between our client and server in memory: ECDHE_ECDSA and ECDHE_RSA with
+ * AES-GCM and ChaCha20-Poly1305, extended master secret, client authentication, the RFC 8446 §4.1.3
+ * downgrade sentinel, and refusals. (OpenSSL interop is in test/interop-openssl-tls12.test.ts.)
+ */
+import { nobleProvider, type CryptoProvider } from '@layersec/crypto-primitives';
+import { nodeProvider } from '@layersec/crypto-primitives/node';
+import { bytesEqual, utf8 } from '@layersec/wire';
+import { x509Verifier } from './certificates.js';
+import { ClientConnection, type ClientConfig } from './client/client-connection.js';
+import { CipherSuite, DOWNGRADE_TLS12, HandshakeType } from './constants.js';
+import { ServerConnection, type ServerConfig } from './server/server-connection.js';
+import { decodeServerHello } from './messages/index.js';
+import { identity, testTrustStore } from './test-support/pki.js';
+import { pipe, received } from './test-support/pipe.js';
+
+const trust = testTrustStore();
+
+function pair(provider: CryptoProvider, cert: string, server: Partial<ServerConfig> = {}, client: Partial<ClientConfig> = {}) {
+  const id = identity(cert);
+  const s = new ServerConnection({ provider, certificateChain: id.chain, privateKey: id.key, ...server });
+  const c = new ClientConnection({ provider, serverName: 'localhost', verifier: x509Verifier({ trustAnchors: trust, provider }), versions: ['TLSv1.2'], ...client });
+  c.start();
+  const log = pipe(c, s);
+  return { c, s, log };
+}
+
+describe.each([
+  ['noble', nobleProvider],
+  ['node', nodeProvider],
+])('TLS 1.2 in memory (%s)', (_n, provider) => {
+  it.each([
+    ['server-ecdsa-p256', CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256],
+    ['server-ecdsa-p384', CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384],
+    ['server-ecdsa-p256', CipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256],
+    ['server-rsa-2048', CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256],
+    ['server-rsa-2048', CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384],
+    ['server-rsa-2048', CipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256],
+  ])('%s with suite 0x%s', (cert, suite) => {
+    const { c, s, log } = pair(provider, cert, { cipherSuites: [suite] });
+    expect(c.error).toBeUndefined();
+    expect(s.error).toBeUndefined();
+    expect(c.session?.protocol).toBe('TLSv1.2');
+    expect(c.session?.cipherSuite).toBe(suite);
+    c.send(utf8('over tls 1.2'));
+    s.send(utf8('and back'));
+    pipe(c, s, log);
+    expect(received(log.server)).toBe('over tls 1.2');
+    expect(received(log.client)).toBe('and back');
+    // One CLIENT_RANDOM line each side, the same master secret.
+    const line = (ev: typeof log.client) => ev.flatMap((e) => (e.type === 'keylog' ? [e.line] : []));
+    expect(line(log.client)).toHaveLength(1);
+    expect(line(log.client)).toEqual(line(log.server));
+    expect(line(log.client)[0]).toMatch(/^CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}$/);
+  });
+
+  it('authenticates the client with a certificate', () => {
+    const cid = identity('client-ecdsa-p256');
+    const { c, s } = pair(
+      provider,
+      'server-rsa-2048',
+      { clientAuthentication: 'require', verifier: x509Verifier({ trustAnchors: trust, provider }) },
+      { certificateChain: cid.chain, privateKey: cid.key },
+    );
+    expect(c.error).toBeUndefined();
+    expect(s.session?.peerCertificates).toHaveLength(1);
+    const refused = pair(provider, 'server-rsa-2048', { clientAuthentication: 'require', verifier: x509Verifier({ trustAnchors: trust, provider }) });
+    expect(refused.s.error?.alertName).toBe('handshake_failure');
+  });
+
+  it('marks a TLS 1.2 ServerHello with the downgrade sentinel when the server could do TLS 1.3', () => {
+    const { log } = pair(provider, 'server-ecdsa-p256');
+    const first = log.server.find((e) => e.type === 'transmit');
+    const rec = first && first.type === 'transmit' ? first.data : new Uint8Array(0);
+    expect(rec[5]).toBe(HandshakeType.server_hello);
+    const sh = decodeServerHello(rec.subarray(9, 9 + ((rec[6] << 16) | (rec[7] << 8) | rec[8])));
+    expect(bytesEqual(sh.random.subarray(24), DOWNGRADE_TLS12)).toBe(true);
+  });
+
+  it('a client offering TLS 1.3 and 1.2 gets TLS 1.3 from a server doing both, and TLS 1.2 from a 1.2-only one', () => {
+    expect(pair(provider, 'server-ecdsa-p256', {}, { versions: ['TLSv1.3', 'TLSv1.2'] }).c.session?.protocol).toBe('TLSv1.3');
+    expect(pair(provider, 'server-ecdsa-p256', { versions: ['TLSv1.2'] }, { versions: ['TLSv1.3', 'TLSv1.2'] }).c.session?.protocol).toBe('TLSv1.2');
+  });
+
+  it('refuses when no TLS 1.2 suite fits the server key (handshake_failure)', () => {
+    const { s } = pair(provider, 'server-rsa-2048', {}, { cipherSuites: [CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256] });
+    expect(s.error?.alertName).toBe('handshake_failure');
+  });
+});
