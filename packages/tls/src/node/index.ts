@@ -31,6 +31,7 @@ export function connect(options: ConnectOptions, secureConnectListener?: () => v
 export interface TlsServer extends net.Server {
   on(event: 'secureConnection', listener: (socket: TlsSocket) => void): this;
   on(event: 'tlsClientError', listener: (err: Error, socket: TlsSocket) => void): this;
+  on(event: 'keylog', listener: (line: Buffer, socket: TlsSocket) => void): this;
   on(event: string, listener: (...args: never[]) => void): this;
 }
 
@@ -43,6 +44,8 @@ export function createServer(options: ServerConfig, handler?: (socket: TlsSocket
     const conn = new ServerConnection(options);
     const tls = new TlsSocket(socket, conn, 'server');
     tls.once('secure', () => server.emit('secureConnection', tls));
+    // node:tls compatibility: the server re-emits each socket's SSLKEYLOGFILE lines.
+    tls.on('keylog', (line: Buffer) => server.emit('keylog', line, tls));
     tls.on('error', (err) => {
       if (!conn.isHandshakeComplete) server.emit('tlsClientError', err, tls);
     });
