@@ -2,8 +2,7 @@
  * Signature AlgorithmIdentifiers of certificates, mapped to the SignatureScheme names of
  * ../types.ts: ecdsa-with-SHA256/384/512 (RFC 5758 §3.2, parameters absent),
  * sha256/384/512WithRSAEncryption (RFC 4055 §5, parameters NULL), RSASSA-PSS (RFC 4055 §3.1,
- * with hash and MGF1 hash equal and the salt as long as the hash — the only form TLS 1.3 uses,
- * RFC 8446 §4.2.3), and Ed25519 (RFC 8410 §3, parameters absent). SHA-1 signatures are not
+ * with hash and MGF1 hash equal, any salt length), and Ed25519 (RFC 8410 §3, parameters absent). SHA-1 signatures are not
  * verified (RFC 9155 deprecates them for TLS).
  */
 import { AsnConvert } from '@peculiar/asn1-schema';
@@ -37,6 +36,8 @@ export interface SignatureAlgorithm {
   readonly scheme?: SignatureScheme;
   /** The DER of the parameters, when present. */
   readonly parameters?: Uint8Array;
+  /** RSASSA-PSS: the saltLength of the parameters (RFC 4055 §3.1), passed on to the verifier. */
+  readonly pssSaltLength?: number;
 }
 
 const SIMPLE: ReadonlyArray<{ oid: string; name: string; scheme: SignatureScheme; parameters: 'absent' | 'null' }> = [
@@ -83,8 +84,12 @@ export function signatureAlgorithmFrom(id: AlgorithmIdentifier): SignatureAlgori
   return { ...base, name: OTHER_NAMES[id.algorithm] ?? id.algorithm };
 }
 
-/** RFC 4055 §3.1 RSASSA-PSS-params: the scheme when hash = MGF1 hash, salt = hash length, trailer 1. */
-function pssScheme(parameters: Uint8Array | undefined): { scheme?: SignatureScheme } {
+/**
+ * RFC 4055 §3.1 RSASSA-PSS-params: the scheme when the MGF1 hash is the message hash (SHA-256,
+ * -384 or -512) and the trailer field is 1. Any salt length up to 1024 octets is accepted here,
+ * as RFC 4055 allows (TLS 1.3 itself signs with a salt as long as the hash).
+ */
+function pssScheme(parameters: Uint8Array | undefined): { scheme?: SignatureScheme; pssSaltLength?: number } {
   if (!parameters) return {};
   let params: RsaSaPssParams;
   try {
@@ -103,8 +108,9 @@ function pssScheme(parameters: Uint8Array | undefined): { scheme?: SignatureSche
     throw new X509Error('bad-encoding', 'malformed MGF1 parameters');
   }
   const p = PSS.find((x) => x.hash === hash);
-  if (!p || mgfHash.algorithm !== hash || params.saltLength !== p.saltLength || params.trailerField !== 1) return {};
-  return { scheme: p.scheme };
+  const salt = params.saltLength;
+  if (!p || mgfHash.algorithm !== hash || params.trailerField !== 1 || !Number.isSafeInteger(salt) || salt < 0 || salt > 1024) return {};
+  return { scheme: p.scheme, pssSaltLength: salt };
 }
 
 /** Whether a signature scheme can be checked with a given issuer public key. */

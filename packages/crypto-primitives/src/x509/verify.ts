@@ -242,7 +242,11 @@ function checkSignature(cert: Certificate, issuer: Certificate, options: VerifyC
   let ok = false;
   if (schemeFitsKey(scheme, key)) {
     try {
-      ok = options.signer.verify(scheme, key, cert.tbsCertificate, cert.signatureValue, { ecdsaFormat: 'der' });
+      const pssSaltLength = cert.signatureAlgorithm.pssSaltLength;
+      ok = options.signer.verify(scheme, key, cert.tbsCertificate, cert.signatureValue, {
+        ecdsaFormat: 'der',
+        ...(pssSaltLength !== undefined ? { pssSaltLength } : {}),
+      });
     } catch (e) {
       if (!(e instanceof CryptoError)) throw e;
       ok = false;
