@@ -115,3 +115,4 @@ export {
   IkeInitiatorSession,
   IkeResponderSession,
 } from './session.js';
+export { IkeUdpEndpoint, monotonicClock } from './udp.js';

@@ -138,7 +138,7 @@ abstract class IkeSessionBase {
    * A datagram from the network, as it arrived on `localPort`. ESP and keepalives on 4500 are
    * not IKE's and are ignored here; nothing in a datagram makes this throw.
    */
-  receive(datagram: Uint8Array, localPort = this.local.port): void {
+  receive(datagram: Uint8Array, localPort = this.local.port, _from?: Endpoint): void {
     let message = datagram;
     if (localPort === IKE_NAT_T_PORT) {
       let d;

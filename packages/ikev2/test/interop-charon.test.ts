@@ -1,0 +1,206 @@
+/**
+ * Live interop: strongSwan's charon (Debian 5.9.8, kernel-libipsec) as the responder in a network
+ * namespace, this package's initiator on the other end of a veth pair, over real UDP. Asserts on
+ * charon's own view (`swanctl --list-sas`): the IKE SA with our SPIs, ESTABLISHED; the Child SA
+ * INSTALLED, tunnel mode in UDP (charon forces NAT-T, so IKE_AUTH ran on port 4500 with the non-ESP
+ * marker); then our Delete removes both from charon. Skipped, saying so, without root or charon.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { nobleProvider, secureRandom } from '@layersec/crypto-primitives';
+import { toHex } from '@layersec/wire';
+import {
+  IkeInitiatorSession,
+  IkeUdpEndpoint,
+  identityFromString,
+  monotonicClock,
+  parseIpAddress,
+  parseSwanctlConf,
+  parseTrafficSelector,
+} from '@layersec/ikev2';
+
+const CHARON = '/usr/lib/ipsec/charon';
+const canRun = process.getuid?.() === 0 && existsSync(CHARON) && spawnSync('sh', ['-c', 'command -v swanctl']).status === 0;
+const describeLive = canRun ? describe : describe.skip;
+if (!canRun) console.warn('charon interop skipped: needs root, /usr/lib/ipsec/charon and swanctl');
+
+const tag = `${process.pid % 10000}`;
+const NS = `ikev2t${tag}`;
+const VETH_ROOT = `ikr${tag}`;
+const VETH_NS = `ikn${tag}`;
+// A subnet of our own, so that parallel tests using 10.99.0.0/24 do not collide.
+const octet = 100 + (process.pid % 100);
+const OURS = `10.231.${octet}.1`;
+const CHARONS = `10.231.${octet}.2`;
+
+function sh(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+function swanctl(dir: string, ...args: string[]): string {
+  return sh('swanctl', [...args, '--uri', `unix://${dir}/run/charon.vici`]);
+}
+
+async function waitForFile(path: string, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!existsSync(path)) {
+    if (Date.now() > until) throw new Error(`${path} did not appear`);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+const CASES = [
+  { ike: 'aes128gcm16-prfsha256-x25519', esp: 'aes128gcm16-x25519' },
+  { ike: 'aes256-sha256-modp2048', esp: 'aes256-sha256-modp2048' },
+];
+
+describeLive('our initiator with charon as responder', () => {
+  let dir = '';
+  let charon: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ikev2-charon-'));
+    mkdirSync(join(dir, 'run'));
+    sh('ip', ['netns', 'add', NS]);
+    sh('ip', ['link', 'add', VETH_ROOT, 'type', 'veth', 'peer', 'name', VETH_NS]);
+    sh('ip', ['link', 'set', VETH_NS, 'netns', NS]);
+    sh('ip', ['addr', 'add', `${OURS}/24`, 'dev', VETH_ROOT]);
+    sh('ip', ['link', 'set', VETH_ROOT, 'up']);
+    sh('ip', ['-n', NS, 'addr', 'add', `${CHARONS}/24`, 'dev', VETH_NS]);
+    sh('ip', ['-n', NS, 'link', 'set', VETH_NS, 'up']);
+    sh('ip', ['-n', NS, 'link', 'set', 'lo', 'up']);
+    sh('ip', ['-n', NS, 'addr', 'add', '10.10.2.1/32', 'dev', 'lo']);
+    writeFileSync(
+      join(dir, 'strongswan.conf'),
+      `charon {
+  load = random nonce openssl pem pkcs1 pkcs8 x509 pubkey curve25519 aes sha1 sha2 hmac gcm kdf kernel-libipsec kernel-netlink socket-default vici updown
+  install_routes = no
+  plugins { vici { socket = unix://${dir}/run/charon.vici } }
+  filelog { main { path = ${dir}/charon.log
+    default = 1
+    ike = 2
+    flush_line = yes } }
+}
+`,
+    );
+    const connections = CASES.map(
+      (c, n) => `  c${n} { version = 2
+    local_addrs = ${CHARONS}
+    remote_addrs = ${OURS}
+    proposals = ${c.ike}
+    local { auth = psk
+            id = b${n}@test }
+    remote { auth = psk
+             id = a${n}@test }
+    children { c { local_ts = 10.10.2.1/32
+                   remote_ts = 10.10.1.1/32
+                   esp_proposals = ${c.esp} } } }`,
+    );
+    writeFileSync(
+      join(dir, 'swanctl.conf'),
+      `connections {\n${connections.join('\n')}\n}\nsecrets { ${CASES.map((_c, n) => `ike-${n} { id-a = a${n}@test\n id-b = b${n}@test\n secret = "s3cretPSK${n}" }`).join('\n')} }\n`,
+    );
+    charon = spawn('ip', ['netns', 'exec', NS, 'sh', '-c', `mount --bind ${dir}/run /run && STRONGSWAN_CONF=${dir}/strongswan.conf exec ${CHARON}`], { stdio: 'ignore' });
+    await waitForFile(join(dir, 'run', 'charon.vici'), 20000);
+    swanctl(dir, '--load-all', '--file', join(dir, 'swanctl.conf'));
+  }, 30000);
+
+  afterAll(async () => {
+    const pidFile = join(dir, 'run', 'charon.pid');
+    if (existsSync(pidFile)) {
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        /* already gone */
+      }
+    }
+    if (charon !== undefined && charon.exitCode === null) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          charon?.kill('SIGKILL');
+          resolve();
+        }, 5000);
+        charon?.once('exit', () => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    spawnSync('ip', ['link', 'del', VETH_ROOT]);
+    spawnSync('ip', ['netns', 'del', NS]);
+    if (dir !== '') rmSync(dir, { recursive: true, force: true });
+  }, 20000);
+
+  it.each(CASES.map((c, n) => [c.ike, n] as const))('%s: IKE_SA_INIT and IKE_AUTH, charon lists the SAs, our Delete removes them', async (ike, n) => {
+    // The connection as a swanctl.conf user would write it for our side.
+    const conf = parseSwanctlConf(`
+      connections { t { local_addrs = ${OURS}
+                        remote_addrs = ${CHARONS}
+                        proposals = ${ike}
+                        local { auth = psk
+                                id = a${n}@test }
+                        remote { auth = psk
+                                 id = b${n}@test }
+                        children { c { local_ts = 10.10.1.1/32
+                                       remote_ts = 10.10.2.1/32
+                                       esp_proposals = ${CASES[n].esp} } } } }
+      secrets { ike-1 { id-a = a${n}@test
+                        id-b = b${n}@test
+                        secret = "s3cretPSK${n}" } }`);
+    const c = conf.connections[0];
+    const child = c.children[0];
+    const session = new IkeInitiatorSession(
+      {
+        ctx: { provider: nobleProvider, random: secureRandom, clock: monotonicClock },
+        ike: { proposals: c.proposals },
+        local: { address: parseIpAddress(OURS)!, port: 500 },
+        remote: { address: parseIpAddress(CHARONS)!, port: 500 },
+      },
+      {
+        localId: identityFromString(c.local.id!),
+        remoteId: identityFromString(c.remote.id!),
+        sharedSecret: conf.secrets[0].secret,
+        initialContact: true,
+        child: {
+          espProposals: child.espProposals,
+          localTs: child.localTs.map((t) => parseTrafficSelector(t)),
+          remoteTs: child.remoteTs.map((t) => parseTrafficSelector(t)),
+          mode: child.mode,
+        },
+      },
+    );
+    const udp = new IkeUdpEndpoint(session, OURS);
+    await udp.open();
+    try {
+      udp.run(() => session.start());
+      const up = await udp.waitFor((e) => e.type === 'established' || e.type === 'failed', 15000);
+      if (up.type !== 'established') throw up.type === 'failed' ? up.error : new Error(up.type);
+      expect(up.sa.useNatT).toBe(true);
+      const childSa = up.auth.child;
+      if (childSa.kind !== 'established') throw new Error(`child refused: ${childSa.notifyType}`);
+
+      const sas = swanctl(dir, '--list-sas', '--ike', `c${n}`);
+      expect(sas).toContain('ESTABLISHED');
+      expect(sas).toContain(`${toHex(up.sa.initiatorSpi)}_i`);
+      expect(sas).toContain(`${toHex(up.sa.responderSpi)}_r*`);
+      expect(sas).toContain(`'a${n}@test' @ ${OURS}[4500]`);
+      expect(sas).toContain('INSTALLED, TUNNEL-in-UDP');
+      // charon's inbound SPI is our outbound one, and the other way round.
+      expect(sas).toContain(`in  ${toHex(childSa.sa.outboundSpi)}`);
+      expect(sas).toContain(`out ${toHex(childSa.sa.inboundSpi)}`);
+      expect(sas).toContain('10.10.1.1/32');
+
+      udp.run(() => session.close());
+      const gone = await udp.waitFor((e) => e.type === 'deleted' || e.type === 'failed', 15000);
+      expect(gone).toEqual({ type: 'deleted', by: 'local' });
+      expect(swanctl(dir, '--list-sas', '--ike', `c${n}`)).not.toContain('ESTABLISHED');
+    } finally {
+      udp.close();
+    }
+  }, 40000);
+});
