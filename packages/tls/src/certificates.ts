@@ -2,15 +2,16 @@
  * Certificate checks through crypto-primitives' X.509 (RFC 5280 path validation, RFC 6125 host
  * names), with every refusal mapped to the alert RFC 8446 §6.2 names for it.
  */
-import type { CryptoProvider, PublicKey } from '@layersec/crypto-primitives';
 import {
   type Certificate,
+  type CryptoProvider,
+  type PublicKey,
   type TrustStore,
   X509Error,
   type X509ErrorReason,
   parseCertificate,
   verifyChain,
-} from '@layersec/crypto-primitives/x509';
+} from '@layersec/crypto-primitives';
 import type { CertificateVerifier } from './config.js';
 import { AlertDescription } from './constants.js';
 import { TlsAlertError } from './errors.js';

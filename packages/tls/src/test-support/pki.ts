@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PrivateKey } from '@layersec/crypto-primitives';
-import { parsePrivateKey } from '@layersec/crypto-primitives/keys';
-import { TrustStore, parseCertificates } from '@layersec/crypto-primitives/x509';
+import { parsePrivateKey } from '@layersec/crypto-primitives';
+import { TrustStore, parseCertificates } from '@layersec/crypto-primitives';
 import { REPO_ROOT } from '@layersec/test-vectors';
 
 export const CERT_DIR = join(REPO_ROOT, 'test-vectors/tls/certs');
