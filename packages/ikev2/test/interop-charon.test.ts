@@ -3,7 +3,9 @@
  * namespace, this package's initiator on the other end of a veth pair, over real UDP. Asserts on
  * charon's own view (`swanctl --list-sas`): the IKE SA with our SPIs, ESTABLISHED; the Child SA
  * INSTALLED, tunnel mode in UDP (charon forces NAT-T, so IKE_AUTH ran on port 4500 with the non-ESP
- * marker); then our Delete removes both from charon. Skipped, saying so, without root or charon.
+ * marker); then our Delete removes both from charon. And the other way round: charon initiates
+ * (`swanctl --initiate`) to our responder, and deletes (`swanctl --terminate`). Skipped, saying
+ * so, without root or charon.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +15,9 @@ import { nobleProvider, secureRandom } from '@layersec/crypto-primitives';
 import { toHex } from '@layersec/wire';
 import {
   IkeInitiatorSession,
+  IkeResponderSession,
   IkeUdpEndpoint,
+  type Identity,
   identityFromString,
   monotonicClock,
   parseIpAddress,
@@ -45,6 +49,16 @@ function swanctl(dir: string, ...args: string[]): string {
   return sh('swanctl', [...args, '--uri', `unix://${dir}/run/charon.vici`]);
 }
 
+/** swanctl without blocking the event loop (charon talks to our session meanwhile). */
+function swanctlAsync(dir: string, ...args: string[]): Promise<{ status: number | null; stdout: string }> {
+  return new Promise((resolve) => {
+    const p = spawn('swanctl', [...args, '--uri', `unix://${dir}/run/charon.vici`]);
+    let stdout = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.on('close', (status) => resolve({ status, stdout }));
+  });
+}
+
 async function waitForFile(path: string, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!existsSync(path)) {
@@ -58,7 +72,7 @@ const CASES = [
   { ike: 'aes256-sha256-modp2048', esp: 'aes256-sha256-modp2048' },
 ];
 
-describeLive('our initiator with charon as responder', () => {
+describeLive('IKE_SA_INIT + IKE_AUTH + Delete with a live charon, both roles', () => {
   let dir = '';
   let charon: ChildProcess | undefined;
 
@@ -203,4 +217,58 @@ describeLive('our initiator with charon as responder', () => {
       udp.close();
     }
   }, 40000);
+
+  it.each(CASES.map((c, n) => [c.ike, n] as const))('%s: charon initiates to our responder, lists the SAs, and deletes them', async (ike, n) => {
+    const proposals = parseSwanctlConf(`connections { t { proposals = ${ike}\n local { auth = psk } remote { auth = psk } } }`).connections[0].proposals;
+    const peer = identityFromString(`b${n}@test`);
+    const same = (a: Identity, b: Identity) => a.idType === b.idType && toHex(a.identificationData) === toHex(b.identificationData);
+    const session = new IkeResponderSession(
+      {
+        ctx: { provider: nobleProvider, random: secureRandom, clock: monotonicClock },
+        ike: { proposals },
+        local: { address: parseIpAddress(OURS)!, port: 500 },
+        remote: { address: parseIpAddress(CHARONS)!, port: 500 },
+      },
+      {
+        localId: identityFromString(`a${n}@test`),
+        sharedSecretFor: (remote) => (same(remote, peer) ? new TextEncoder().encode(`s3cretPSK${n}`) : undefined),
+        child: {
+          espProposals: parseSwanctlConf(`connections { t { proposals = ${ike}\n local { auth = psk } remote { auth = psk }\n children { c { esp_proposals = ${CASES[n].esp} } } } }`).connections[0].children[0].espProposals,
+          localTs: [parseTrafficSelector('10.10.1.1/32')],
+          remoteTs: [parseTrafficSelector('10.10.2.1/32')],
+          mode: 'tunnel',
+        },
+      },
+    );
+    const udp = new IkeUdpEndpoint(session, OURS);
+    await udp.open();
+    try {
+      const initiated = swanctlAsync(dir, '--initiate', '--child', 'c', '--ike', `c${n}`, '--timeout', '15');
+      const up = await udp.waitFor((e) => e.type === 'established' || e.type === 'failed', 20000);
+      if (up.type !== 'established') throw up.type === 'failed' ? up.error : new Error(up.type);
+      const result = await initiated;
+      expect(result.stdout).toContain('initiate completed successfully');
+      expect(result.status).toBe(0);
+      const childSa = up.auth.child;
+      if (childSa.kind !== 'established') throw new Error(`child refused: ${childSa.notifyType}`);
+      expect(up.auth.peerId).toEqual(peer);
+
+      const sas = swanctl(dir, '--list-sas', '--ike', `c${n}`);
+      expect(sas).toContain('ESTABLISHED');
+      expect(sas).toContain(`${toHex(up.sa.initiatorSpi)}_i*`);
+      expect(sas).toContain(`${toHex(up.sa.responderSpi)}_r`);
+      expect(sas).toContain('INSTALLED, TUNNEL-in-UDP');
+      expect(sas).toContain(`in  ${toHex(childSa.sa.outboundSpi)}`);
+      expect(sas).toContain(`out ${toHex(childSa.sa.inboundSpi)}`);
+
+      // <-- INFORMATIONAL { D(IKE) } from charon
+      const terminated = swanctlAsync(dir, '--terminate', '--ike', `c${n}`, '--timeout', '15');
+      const gone = await udp.waitFor((e) => e.type === 'deleted' || e.type === 'failed', 20000);
+      expect(gone).toEqual({ type: 'deleted', by: 'peer' });
+      expect((await terminated).status).toBe(0);
+      expect(swanctl(dir, '--list-sas', '--ike', `c${n}`)).not.toContain('ESTABLISHED');
+    } finally {
+      udp.close();
+    }
+  }, 60000);
 });
