@@ -116,3 +116,4 @@ export {
   IkeResponderSession,
 } from './session.js';
 export { IkeUdpEndpoint, monotonicClock } from './udp.js';
+export { ikev2DecryptionTableRow } from './wireshark.js';

@@ -3,7 +3,8 @@
  * namespace, this package's initiator on the other end of a veth pair, over real UDP. Asserts on
  * charon's own view (`swanctl --list-sas`): the IKE SA with our SPIs, ESTABLISHED; the Child SA
  * INSTALLED, tunnel mode in UDP (charon forces NAT-T, so IKE_AUTH ran on port 4500 with the non-ESP
- * marker); then our Delete removes both from charon. And the other way round: charon initiates
+ * marker); then our Delete removes both from charon, and tshark decrypts a capture of the
+ * exchange with the keys we hand it (ikev2_decryption_table). And the other way round: charon initiates
  * (`swanctl --initiate`) to our responder, and deletes (`swanctl --terminate`). Skipped, saying
  * so, without root or charon.
  */
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import { nobleProvider, secureRandom } from '@layersec/crypto-primitives';
 import { toHex } from '@layersec/wire';
 import {
+  ikev2DecryptionTableRow,
   IkeInitiatorSession,
   IkeResponderSession,
   IkeUdpEndpoint,
@@ -57,6 +59,27 @@ function swanctlAsync(dir: string, ...args: string[]): Promise<{ status: number 
     p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     p.on('close', (status) => resolve({ status, stdout }));
   });
+}
+
+/** tcpdump on `iface` into `file`, started once it says it is listening; `stop` ends it. */
+async function startCapture(iface: string, file: string): Promise<{ stop(): Promise<void> }> {
+  const p = spawn('tcpdump', ['-U', '--immediate-mode', '-Z', 'root', '-n', '-i', iface, '-w', file, 'udp port 500 or udp port 4500']);
+  await new Promise<void>((resolve, reject) => {
+    let err = '';
+    p.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (err.includes('listening on')) resolve();
+    });
+    p.once('exit', (code) => reject(new Error(`tcpdump exited ${code}: ${err}`)));
+  });
+  return {
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (p.exitCode !== null) return resolve();
+        p.once('exit', () => resolve());
+        p.kill('SIGTERM');
+      }),
+  };
 }
 
 async function waitForFile(path: string, timeoutMs: number): Promise<void> {
@@ -190,6 +213,8 @@ describeLive('IKE_SA_INIT + IKE_AUTH + Delete with a live charon, both roles', (
     );
     const udp = new IkeUdpEndpoint(session, OURS);
     await udp.open();
+    const pcap = join(dir, `ours-${n}.pcap`);
+    const capture = await startCapture(VETH_ROOT, pcap);
     try {
       udp.run(() => session.start());
       const up = await udp.waitFor((e) => e.type === 'established' || e.type === 'failed', 15000);
@@ -213,7 +238,18 @@ describeLive('IKE_SA_INIT + IKE_AUTH + Delete with a live charon, both roles', (
       const gone = await udp.waitFor((e) => e.type === 'deleted' || e.type === 'failed', 15000);
       expect(gone).toEqual({ type: 'deleted', by: 'local' });
       expect(swanctl(dir, '--list-sas', '--ike', `c${n}`)).not.toContain('ESTABLISHED');
+
+      // tshark, given our keys as an ikev2_decryption_table row, decrypts the captured exchange.
+      await capture.stop();
+      const row = ikev2DecryptionTableRow(up.sa);
+      if (row === undefined) throw new Error('no Wireshark names for these transforms');
+      const dissected = sh('tshark', ['-r', pcap, '-o', `uat:ikev2_decryption_table:${row}`, '-V']);
+      expect(dissected).toContain(`Identification Data:a${n}@test`);
+      expect(dissected).toContain(`Identification Data:b${n}@test`);
+      expect(dissected).toContain('Payload: Delete (42)');
+      if (up.sa.transforms.integ !== 0) expect(dissected).toMatch(/Integrity Checksum Data: [0-9a-f]+ .*\[correct\]/);
     } finally {
+      await capture.stop();
       udp.close();
     }
   }, 40000);
