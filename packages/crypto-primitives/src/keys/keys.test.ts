@@ -244,7 +244,7 @@ describe('bad input ends in a CryptoError', () => {
         expect(parseOrCryptoError(() => parsePrivateKey(bytes))).toBe(true);
         expect(parseOrCryptoError(() => parsePublicKey(bytes))).toBe(true);
       }),
-      { numRuns: 500 },
+      { numRuns: 500, seed: 0x1a5e },
     );
     fc.assert(
       fc.property(
@@ -257,7 +257,7 @@ describe('bad input ends in a CryptoError', () => {
           expect(parseOrCryptoError(() => parsePrivateKey(der))).toBe(true);
         },
       ),
-      { numRuns: 1000 },
+      { numRuns: 1000, seed: 0x1a5e },
     );
   });
 

@@ -254,7 +254,7 @@ describe('bad input ends in X509Error', () => {
         der[at % der.length] ^= flip;
         expect(outcome(() => parseCertificate(der))).not.toBe('other');
       }),
-      { numRuns: 1500 },
+      { numRuns: 1500, seed: 0x1a5e },
     );
   });
 
@@ -264,7 +264,7 @@ describe('bad input ends in X509Error', () => {
         expect(outcome(() => parseCertificate(bytes))).toBe('x509');
         expect(outcome(() => parseCertificates(encodePem('CERTIFICATE', bytes)))).toBe('x509');
       }),
-      { numRuns: 500 },
+      { numRuns: 500, seed: 0x1a5e },
     );
   });
 

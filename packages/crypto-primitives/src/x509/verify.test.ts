@@ -10,7 +10,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { REPO_ROOT, loadVectors } from '@layersec/test-vectors';
+import { decodePem } from '../keys/pem.js';
 import { PROVIDERS } from '../test-support/providers.js';
 import {
   type Certificate,
@@ -19,6 +21,7 @@ import {
   X509Error,
   type X509ErrorReason,
   loadTrustStore,
+  parseCertificate,
   parseCertificates,
   verifyChain,
 } from './index.js';
@@ -233,4 +236,36 @@ describe('loadTrustStore on a directory with a file that is not a certificate', 
       rmSync(tmp, { recursive: true, force: true });
     }
   });
+});
+
+describe('integrity: a certificate changed in any byte is never accepted', () => {
+  // Single-byte changes of a leaf that still parse must be refused: a change in the signed part or
+  // the signature fails the signature, a change in signatureAlgorithm no longer matches
+  // tbsCertificate.signature (RFC 5280 §4.1.1.2). The issuer is the anchor, so one signature is checked.
+  const time = new Date(manifest.verificationTime);
+  for (const [providerName, provider] of PROVIDERS) {
+    for (const world of ['ecdsa', 'rsa', 'ed25519']) {
+      it(`${world} leaf, ${providerName} provider (fast-check, fixed seed)`, () => {
+        const leafDer = decodePem(readFileSync(join(DIR, `${world}/leaf.pem`), 'utf8'))[0].der;
+        const [issuer] = certsIn(`${world}/int.pem`);
+        const options = { trustAnchors: [issuer], time, signer: provider, hostname: 'server.lab.test', purpose: 'serverAuth' as const };
+        expect(verifyChain(parseCertificate(leafDer), options).chain).toHaveLength(2);
+        fc.assert(
+          fc.property(fc.nat(), fc.integer({ min: 1, max: 255 }), (at, flip) => {
+            const der = leafDer.slice();
+            der[at % der.length] ^= flip;
+            let cert: Certificate;
+            try {
+              cert = parseCertificate(der);
+            } catch (e) {
+              expect(e).toBeInstanceOf(X509Error);
+              return;
+            }
+            expect(() => verifyChain(cert, options)).toThrow(X509Error);
+          }),
+          { numRuns: providerName === 'node' ? 400 : 300, seed: 0x1a5e },
+        );
+      });
+    }
+  }
 });
