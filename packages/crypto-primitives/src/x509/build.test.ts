@@ -1,7 +1,8 @@
 /**
- * The lab CA's certificates, judged by a real peer: every chain we build (ECDSA P-384/P-256,
+ * The lab CA's certificates, judged by real peers: every chain we build (ECDSA P-384/P-256,
  * Ed25519, RSA with PKCS#1 v1.5 and with RSASSA-PSS) must be accepted by `openssl verify` for
- * its purpose and names, and `openssl x509 -text` must show the extensions we wrote. Each chain
+ * its purpose and names and by GnuTLS `certtool --verify`, and `openssl x509 -text` must show the
+ * extensions we wrote. Each chain
  * is built with each provider; our own verifier must accept it too.
  */
 import { spawnSync } from 'node:child_process';
@@ -32,8 +33,11 @@ const AT = new Date('2030-01-01T00:00:00Z');
 const AT_EPOCH = String(AT.getTime() / 1000);
 
 let dir: string;
+let certtoolAvailable = false;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'layersec-x509-'));
+  certtoolAvailable = spawnSync('certtool', ['--version'], { encoding: 'utf8' }).status === 0;
+  if (!certtoolAvailable) console.warn('certtool (gnutls-bin) not found: the GnuTLS checks are skipped');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -110,6 +114,19 @@ for (const [providerName, provider] of PROVIDERS) {
         // openssl refuses what it should: the client certificate as a server, a wrong name.
         expect(verify(`${p}-client.pem`, '-purpose', 'sslserver').out).toContain('error 26 at 0 depth lookup: unsuitable certificate purpose');
         expect(verify(`${p}-server.pem`, '-verify_hostname', 'other.lab.test').out).toContain('error 62 at 0 depth lookup: hostname mismatch');
+
+        // A second peer: GnuTLS certtool (it verifies at the current time, inside 2020-2120).
+        if (certtoolAvailable) {
+          write(`${p}-chain.pem`, [server, int.certificate]);
+          const r = spawnSync(
+            'certtool',
+            ['--verify', '--load-ca-certificate', `${p}-root.pem`, '--infile', `${p}-chain.pem`, '--verify-hostname', 'server.lab.test',
+              '--verify-purpose', '1.3.6.1.5.5.7.3.1'],
+            { cwd: dir, encoding: 'utf8' },
+          );
+          expect(r.stdout).toContain('Chain verification output: Verified. The certificate is trusted.');
+          expect(r.status).toBe(0);
+        }
 
         const rootText = openssl(['x509', '-in', `${p}-root.pem`, '-noout', '-text']);
         expect(rootText.status).toBe(0);
