@@ -32,10 +32,10 @@ const esp = parseProposals('aes128gcm16', 'esp');
 const tsA = [parseTrafficSelector('10.10.1.1/32')];
 const tsB = [parseTrafficSelector('10.10.2.1/32')];
 
-function pair(forceEncapsulation = false) {
+function pair(forceEncapsulation = false, initiatorProposals = proposals) {
   const clock = new TestClock();
   const i = new IkeInitiatorSession(
-    { ctx: { provider: nobleProvider, random: seededRandom('i'), clock }, ike: { proposals, forceEncapsulation }, local: A, remote: B },
+    { ctx: { provider: nobleProvider, random: seededRandom('i'), clock }, ike: { proposals: initiatorProposals, forceEncapsulation }, local: A, remote: B },
     { localId: ID_A, remoteId: ID_B, sharedSecret: PSK, child: { espProposals: esp, localTs: tsA, remoteTs: tsB, mode: 'tunnel' } },
   );
   const r = new IkeResponderSession(
@@ -179,5 +179,35 @@ describe('IKE sessions over an in-memory network', () => {
     const inner = decodeEncryptedPayloads(sa.protections.fromResponder, datagram, decodeMessage(datagram)).payloads;
     expect(inner).toEqual([{ kind: 'N', protocolId: 0, spi: new Uint8Array(0), notifyType: NotifyType.NO_ADDITIONAL_SAS, notificationData: new Uint8Array(0) }]);
     expect(r.state).toBe('established');
+  });
+
+  it('retries IKE_SA_INIT with the group INVALID_KE_PAYLOAD asks for, again as Message ID 0 (§1.2)', () => {
+    const { i, r } = pair(false, parseProposals('aes128gcm16-prfsha256-ecp256-x25519', 'ike'));
+    const log: { from: 'i' | 'r'; ev: Sent }[] = [];
+    i.start();
+    const events = run(i, r, log);
+    expect(events.filter((e) => e.type === 'established')).toHaveLength(2);
+    // HDR(mid 0) KE(ECP_256) -->  <-- N(INVALID_KE_PAYLOAD)  HDR(mid 0) KE(CURVE25519) -->  <-- ...
+    expect(log.map((l) => `${l.from}:${exchangeOf(l.ev.datagram)}:${l.ev.datagram[20 + 3]}`)).toEqual(['i:34:0', 'r:34:0', 'i:34:0', 'r:34:0', 'i:35:1', 'r:35:1']);
+  });
+
+  it('checks liveness with an empty INFORMATIONAL, and fails when the peer is gone (§1.4, §2.4)', () => {
+    const { clock, i, r } = pair();
+    const log: { from: 'i' | 'r'; ev: Sent }[] = [];
+    i.start();
+    run(i, r, log);
+    i.checkLiveness();
+    expect(run(i, r, log)).toEqual([{ type: 'alive' }]);
+    r.checkLiveness();
+    expect(run(i, r, log)).toEqual([{ type: 'alive' }]);
+    // The responder goes silent: the check is retransmitted, then the IKE SA fails.
+    i.checkLiveness();
+    i.poll();
+    while (i.state !== 'failed') {
+      clock.t = i.nextDeadline!;
+      i.tick(clock.t);
+      i.poll();
+    }
+    expect(i.state).toBe('failed');
   });
 });

@@ -39,6 +39,8 @@ export type IkeEvent =
   | { type: 'ike-sa-init-done'; sa: IkeSaInitResult }
   | { type: 'established'; sa: IkeSaInitResult; auth: IkeAuthResult }
   | { type: 'deleted'; by: 'local' | 'peer' }
+  /** The peer answered a liveness check (§1.4, "dead peer detection"). */
+  | { type: 'alive' }
   | { type: 'failed'; error: Error };
 
 export type IkeSessionState = 'idle' | 'ike-sa-init' | 'ike-auth' | 'established' | 'deleting' | 'deleted' | 'failed';
@@ -239,6 +241,19 @@ abstract class IkeSessionBase {
     this.cachedResponse = { messageId, request, datagram };
     this.expectedPeerId = messageId + 1;
     this.transmit(datagram);
+  }
+
+  /**
+   * Liveness check (§1.4, §2.4): an empty INFORMATIONAL request; its response raises `alive`,
+   * its absence after the retransmissions raises `failed`. Ignored while a request is outstanding.
+   */
+  checkLiveness(): void {
+    if (this.state !== 'established' || this.out !== undefined) return;
+    this.sendRequest(this.encrypted(ExchangeType.INFORMATIONAL, false, this.nextRequestId, []), (message) => {
+      this.open(message);
+      this.out = undefined;
+      this.events.push({ type: 'alive' });
+    });
   }
 
   /** Deletes the IKE SA (and with it its Child SAs): INFORMATIONAL { D(IKE) } (§1.4.1). */
