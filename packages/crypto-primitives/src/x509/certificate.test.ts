@@ -184,6 +184,8 @@ describe('certificates made by openssl, read as openssl reads them (test-vectors
     expect(cn.value).toBe('Ann , "Q" <x>;=+/ #1 ');
     expect(cert.subject.rdns.map((r) => r.length)).toEqual([1, 1, 1, 2, 1, 1]);
     expect(cert.subject.rdns.flat().find((a) => a.shortName === 'L')!.value).toBe('Zürich');
+    // Our RFC 4514 string parses back to the same attribute values.
+    expect(parseRfc4514(cert.subject.rfc4514)).toEqual(cert.subject.rdns.map((r) => r.map((a) => ({ type: a.type, value: a.value }))));
   });
 
   it('bundles: every CERTIFICATE block, other blocks skipped; DER input', () => {

@@ -158,6 +158,8 @@ export function parseRfc4514(text: string): Array<Array<{ type: string; value: s
     const type = /^\d+(\.\d+)+$/.test(typeText) ? typeText : OID_BY_NAME.get(typeText.toUpperCase());
     if (!type) fail(`unknown attribute type "${typeText}"`);
     i = eq + 1;
+    // §2.4: an unescaped '#' first is the hex form of a BER value, which the builder does not take.
+    if (text[i] === '#') fail('"#" hex values are not supported here');
     const bytes: number[] = [];
     const utf8 = new TextEncoder();
     let done = false;
@@ -194,7 +196,6 @@ export function parseRfc4514(text: string): Array<Array<{ type: string; value: s
     } catch {
       fail('escaped octets are not UTF-8');
     }
-    if (value.startsWith('#')) fail('"#" hex values are not supported here');
     rdn.push({ type: type!, value });
     if (separator !== '+') {
       rdns.push(rdn);
