@@ -117,3 +117,5 @@ export {
 } from './session.js';
 export { IkeUdpEndpoint, monotonicClock } from './udp.js';
 export { ikev2DecryptionTableRow } from './wireshark.js';
+export { type DatagramDriver } from './udp.js';
+export { type IkeResponderServiceOptions, type ServiceEvent, IkeResponderService } from './responder-service.js';

@@ -82,6 +82,11 @@ abstract class IkeSessionBase {
     this.policy = options.retransmit ?? DEFAULT_RETRANSMIT;
   }
 
+  /** The IKE SA's keys and parameters, once IKE_SA_INIT is done. */
+  get ikeSa(): IkeSaInitResult | undefined {
+    return this.sa;
+  }
+
   /** Events produced so far, oldest first; the queue is emptied. */
   poll(): IkeEvent[] {
     return this.events.splice(0);
@@ -328,6 +333,20 @@ export class IkeResponderSession extends IkeSessionBase {
   ) {
     super(options);
     this.init = new IkeInitResponder(options.ctx, options.ike);
+  }
+
+  /**
+   * A session for an IKE SA whose IKE_SA_INIT a responder service already answered (statelessly
+   * until then): it continues with IKE_AUTH from `remote`.
+   */
+  static afterIkeSaInit(options: IkeSessionOptions, auth: IkeAuthResponderConfig, sa: IkeSaInitResult): IkeResponderSession {
+    const s = new IkeResponderSession(options, auth);
+    s.sa = sa;
+    s.state = 'ike-auth';
+    s.cachedResponse = { messageId: 0, request: sa.requestMessage, datagram: sa.responseMessage };
+    s.expectedPeerId = 1;
+    s.events.push({ type: 'ike-sa-init-done', sa });
+    return s;
   }
 
   protected onRequest(message: Uint8Array, messageId: number): void {

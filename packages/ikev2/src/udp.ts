@@ -8,20 +8,28 @@ import { createSocket, type Socket } from 'node:dgram';
 import { IKE_NAT_T_PORT, IKE_PORT } from './constants.js';
 import type { Clock } from './clock.js';
 import { formatIpAddress, parseIpAddress } from './sa/address.js';
-import type { IkeEvent, IkeInitiatorSession, IkeResponderSession } from './session.js';
+import type { Endpoint } from './sa/address.js';
 
 export const monotonicClock: Clock = { now: () => performance.now() };
 
-type NotSend = Exclude<IkeEvent, { type: 'send' }>;
+type SendEvent = { type: 'send'; datagram: Uint8Array; from: Endpoint; to: Endpoint };
 
-export class IkeUdpEndpoint {
+/** What the edge drives: an IKE session, or a responder service holding many. */
+export interface DatagramDriver<E extends { type: string }> {
+  receive(datagram: Uint8Array, localPort: number, from: Endpoint): void;
+  poll(): (E | SendEvent)[];
+  tick(now: number): void;
+  readonly nextDeadline: number | undefined;
+}
+
+export class IkeUdpEndpoint<E extends { type: string }> {
   private readonly sockets = new Map<number, Socket>();
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private readonly listeners: ((e: NotSend) => void)[] = [];
-  private readonly seen: NotSend[] = [];
+  private readonly listeners: ((e: E) => void)[] = [];
+  private readonly seen: E[] = [];
 
   constructor(
-    private readonly session: IkeInitiatorSession | IkeResponderSession,
+    private readonly session: DatagramDriver<E>,
     private readonly localAddress: string,
     private readonly clock: Clock = monotonicClock,
   ) {}
@@ -53,12 +61,12 @@ export class IkeUdpEndpoint {
     this.pump();
   }
 
-  onEvent(listener: (e: NotSend) => void): void {
+  onEvent(listener: (e: E) => void): void {
     this.listeners.push(listener);
   }
 
   /** The first event (already seen or still to come) that `match` accepts, or a timeout error. */
-  waitFor(match: (e: NotSend) => boolean, timeoutMs: number): Promise<NotSend> {
+  waitFor(match: (e: E) => boolean, timeoutMs: number): Promise<E> {
     const earlier = this.seen.find(match);
     if (earlier !== undefined) return Promise.resolve(earlier);
     return new Promise((resolve, reject) => {
@@ -74,12 +82,12 @@ export class IkeUdpEndpoint {
 
   private pump(): void {
     for (const e of this.session.poll()) {
-      if (e.type === 'send') {
+      if (isSend(e)) {
         const socket = this.sockets.get(e.from.port === IKE_NAT_T_PORT ? IKE_NAT_T_PORT : IKE_PORT);
         socket?.send(e.datagram, e.to.port, formatIpAddress(e.to.address));
       } else {
-        this.seen.push(e);
-        for (const l of this.listeners) l(e);
+        this.seen.push(e as E);
+        for (const l of this.listeners) l(e as E);
       }
     }
     if (this.timer !== undefined) clearTimeout(this.timer);
@@ -99,4 +107,8 @@ export class IkeUdpEndpoint {
     for (const s of this.sockets.values()) s.close();
     this.sockets.clear();
   }
+}
+
+function isSend(e: { type: string }): e is SendEvent {
+  return e.type === 'send';
 }
