@@ -17,3 +17,7 @@ export { Tls13KeySchedule, Transcript } from './key-schedule.js';
 export * as messages from './messages/index.js';
 export { RecordDeframer, encodeRecord, type TlsRecord } from './record/record.js';
 export { Tls13RecordProtection, Tls12AeadProtection, perRecordNonce, type RecordProtection } from './record/protection.js';
+// The node:net adapter. (A `./node` subpath export would keep node:net out of browser bundles; the
+// package's exports map has only "." today.)
+export { connect, createServer, TlsSocket, type ConnectOptions, type TlsServer } from './node/index.js';
+export type { CipherInfo } from './node/tls-socket.js';

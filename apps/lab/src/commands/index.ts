@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
+import { registerTls } from './tls.js';
 
 /** A command family (`lab esp ...`, `lab tls ...`): adds its subcommands to the program. */
 export type RegisterCommand = (program: Command) => void;
 
 /** Every command family, in the order `lab --help` lists them. */
-export const COMMANDS: RegisterCommand[] = [];
+export const COMMANDS: RegisterCommand[] = [registerTls];

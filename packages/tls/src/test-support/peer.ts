@@ -21,7 +21,8 @@ afterAll(() => {
   for (const p of live) p.kill('SIGKILL');
 });
 
-export function startPeer(cmd: string, args: readonly string[], input?: string): Peer {
+/** Starts `cmd`; `input` is written to its stdin, which is then closed when `closeStdin` is set. */
+export function startPeer(cmd: string, args: readonly string[], input?: string, closeStdin = false): Peer {
   const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   live.add(child);
   let out = '';
@@ -46,6 +47,7 @@ export function startPeer(cmd: string, args: readonly string[], input?: string):
   );
   child.stdin!.on('error', () => undefined);
   if (input !== undefined) child.stdin!.write(input);
+  if (closeStdin) child.stdin!.end();
   return {
     process: child,
     output: () => out,
