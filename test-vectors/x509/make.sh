@@ -207,6 +207,9 @@ SAN="DNS:server.lab.test" issue $E/int-no-certsign.pem $E/int-no-certsign.key $E
 genkey p256 $E/int-expired.key
 issue $E/root.pem $E/root.key $E/int-expired.key "/O=layersec lab/CN=ECDSA Intermediate CA expired" intermediate $E/int-expired.pem 20200101000000Z 20210101000000Z
 SAN="DNS:server.lab.test" issue $E/int-expired.pem $E/int-expired.key $E/other.key "/O=layersec lab/CN=server.lab.test" server $E/leaf-int-expired.pem
+# Leaves signed with ecdsa-with-SHA384 and ecdsa-with-SHA512.
+SAN="DNS:server.lab.test" issue $E/int.pem $E/int.key $E/other.key "/O=layersec lab/CN=server.lab.test" server $E/leaf-sha384.pem "$START" "$END" -md sha384
+SAN="DNS:server.lab.test" issue $E/int.pem $E/int.key $E/other.key "/O=layersec lab/CN=server.lab.test" server $E/leaf-sha512.pem "$START" "$END" -md sha512
 # A leaf signed with SHA-1 (ecdsa-with-SHA1).
 SAN="DNS:server.lab.test" issue $E/int.pem $E/int.key $E/other.key "/O=layersec lab/CN=server.lab.test" server $E/leaf-sha1.pem "$START" "$END" -md sha1
 # A leaf with a critical extension no verifier knows.
@@ -349,6 +352,8 @@ vcase leaf-as-ca-no-purpose "a CA:FALSE leaf issued a certificate (no purpose as
 vcase pathlen-exceeded "pathlen:0 intermediate above another intermediate" ecdsa/leaf-pathlen.pem ecdsa/pathlen-chain.pem $R sslserver server.lab.test -
 vcase pathlen-ok "pathlen:0 intermediate issuing a leaf" ecdsa/leaf-pathlen-ok.pem ecdsa/int-pathlen0.pem $R sslserver server.lab.test -
 vcase no-keycertsign "intermediate keyUsage without keyCertSign" ecdsa/leaf-no-certsign.pem ecdsa/int-no-certsign.pem $R sslserver server.lab.test -
+vcase ecdsa-sha384 "leaf signed with ecdsa-with-SHA384" ecdsa/leaf-sha384.pem ecdsa/int.pem $R sslserver server.lab.test -
+vcase ecdsa-sha512 "leaf signed with ecdsa-with-SHA512" ecdsa/leaf-sha512.pem ecdsa/int.pem $R sslserver server.lab.test -
 vcase sha1-signature "leaf signed with ecdsa-with-SHA1" ecdsa/leaf-sha1.pem ecdsa/int.pem $R sslserver server.lab.test -
 vcase unknown-critical-extension "leaf with an unknown critical extension" ecdsa/leaf-unknown-critical.pem ecdsa/int.pem $R sslserver server.lab.test -
 vcase intermediate-eku-client "intermediate restricted to clientAuth issuing a server certificate" ecdsa/leaf-int-eku-client.pem ecdsa/int-eku-client.pem $R sslserver server.lab.test -

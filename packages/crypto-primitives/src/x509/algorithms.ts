@@ -25,6 +25,7 @@ import {
 } from '@peculiar/asn1-rsa';
 import type { PublicKey, SignatureScheme } from '../types.js';
 import { id_Ed25519 } from '../keys/keys.js';
+import { TAG_SEQUENCE, wholeTlv } from '../keys/_der.js';
 import { X509Error } from './errors.js';
 
 export interface SignatureAlgorithm {
@@ -69,6 +70,27 @@ function isNullOrAbsent(p: ArrayBuffer | null | undefined): boolean {
   if (p === undefined || p === null) return true;
   const b = new Uint8Array(p);
   return b.length === 2 && b[0] === NULL_DER[0] && b[1] === NULL_DER[1];
+}
+
+/**
+ * Decodes a DER signature AlgorithmIdentifier (as in a certificate, or in IKEv2's RFC 7427 §3
+ * Signature Authentication Data). Unsupported algorithms have no `scheme`; malformed DER is an
+ * X509Error('bad-encoding').
+ */
+export function decodeSignatureAlgorithm(der: Uint8Array): SignatureAlgorithm {
+  let id: AlgorithmIdentifier;
+  try {
+    wholeTlv(der, TAG_SEQUENCE, 'AlgorithmIdentifier');
+    id = AsnConvert.parse(der, AlgorithmIdentifier);
+  } catch (e) {
+    throw new X509Error('bad-encoding', `AlgorithmIdentifier: ${(e as Error).message}`);
+  }
+  return signatureAlgorithmFrom(id);
+}
+
+/** The DER AlgorithmIdentifier of a signature scheme, as the builder writes it (and openssl does). */
+export function encodeSignatureAlgorithm(scheme: SignatureScheme): Uint8Array {
+  return new Uint8Array(AsnConvert.serialize(algorithmIdentifierFor(scheme)));
 }
 
 /** The typed view of a signature AlgorithmIdentifier. Unsupported algorithms have no `scheme`. */

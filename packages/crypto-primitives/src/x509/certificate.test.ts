@@ -11,8 +11,11 @@ import fc from 'fast-check';
 import { REPO_ROOT } from '@layersec/test-vectors';
 import { decodePem, encodePem } from '../keys/pem.js';
 import { parsePrivateKey, publicKeyOf } from '../keys/keys.js';
+import { children, readTlv } from '../keys/_der.js';
 import {
   type KeyUsageName,
+  decodeSignatureAlgorithm,
+  encodeSignatureAlgorithm,
   X509Error,
   formatRfc4514,
   parseCertificate,
@@ -196,6 +199,27 @@ describe('certificates made by openssl, read as openssl reads them (test-vectors
     const der = decodePem(read('rsa/leaf.pem'))[0].der;
     expect(parseCertificates(der)[0].subject.rfc4514).toBe(parseCertificate(der).subject.rfc4514);
     expect(parseCertificates(new TextEncoder().encode(read('rsa/leaf.pem')))).toHaveLength(1);
+  });
+});
+
+describe('signature AlgorithmIdentifiers', () => {
+  it("our encoding of each scheme is openssl's, byte for byte (every fixture but the 20-octet-salt PSS one)", () => {
+    const seen = new Set<string>();
+    for (const base of certificateFiles) {
+      const [cert] = parseCertificates(read(`${base}.pem`));
+      const scheme = cert.signatureAlgorithm.scheme;
+      if (!scheme || base.endsWith('salt20')) continue;
+      const outer = children(cert.der, readTlv(cert.der, 0));
+      const opensslDer = cert.der.subarray(outer[1].start, outer[1].end);
+      expect([base, hex(encodeSignatureAlgorithm(scheme))]).toEqual([base, hex(opensslDer)]);
+      expect(decodeSignatureAlgorithm(opensslDer)).toEqual(cert.signatureAlgorithm);
+      seen.add(scheme);
+    }
+    expect([...seen].sort()).toEqual(['ecdsa_sha256', 'ecdsa_sha384', 'ecdsa_sha512', 'ed25519', 'rsa_pkcs1_sha256', 'rsa_pkcs1_sha384', 'rsa_pss_rsae_sha256']);
+  });
+  it('malformed DER is an X509Error', () => {
+    expect(() => decodeSignatureAlgorithm(new Uint8Array([0x30, 0x03, 0x06, 0x01]))).toThrow(X509Error);
+    expect(() => decodeSignatureAlgorithm(new Uint8Array([0x30, 0x00, 0x00]))).toThrow(X509Error);
   });
 });
 

@@ -27,7 +27,7 @@ import type { PublicKey } from '../types.js';
 import { children, readTlv, TAG_SEQUENCE, type Tlv, wholeTlv } from '../keys/_der.js';
 import { decodeSubjectPublicKeyInfo } from '../keys/keys.js';
 import { decodePem, encodePem } from '../keys/pem.js';
-import { type SignatureAlgorithm, signatureAlgorithmFrom } from './algorithms.js';
+import { decodeSignatureAlgorithm, type SignatureAlgorithm } from './algorithms.js';
 import { X509Error } from './errors.js';
 import { type DistinguishedName, distinguishedNameFrom } from './name.js';
 
@@ -209,9 +209,7 @@ export function parseCertificate(der: Uint8Array): Certificate {
   const spkiParts = decodeStep('subjectPublicKeyInfo', () => children(der, spkiTlv, 'SubjectPublicKeyInfo'));
   if (spkiParts.length !== 2 || spkiParts[1].tag !== 0x03 || content(spkiParts[1])[0] !== 0) bad('malformed subjectPublicKeyInfo');
   const spkiAlgorithm = decodeStep('subjectPublicKeyInfo', () => AsnConvert.parse(slice(spkiParts[0]), AlgorithmIdentifier));
-  const signatureAlgorithm = decodeStep('signatureAlgorithm', () =>
-    signatureAlgorithmFrom(AsnConvert.parse(slice(top[1]), AlgorithmIdentifier)),
-  );
+  const signatureAlgorithm = decodeSignatureAlgorithm(slice(top[1]));
   const validity = decodeStep('validity', () => AsnConvert.parse(slice(validityTlv), Validity));
   const issuerDer = der.slice(issuerTlv.start, issuerTlv.end);
   const subjectDer = der.slice(subjectTlv.start, subjectTlv.end);

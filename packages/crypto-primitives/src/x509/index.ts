@@ -26,7 +26,7 @@ export {
   type NameInput,
   type RelativeDistinguishedNameValue,
 } from './name.js';
-export { type SignatureAlgorithm } from './algorithms.js';
+export { decodeSignatureAlgorithm, encodeSignatureAlgorithm, type SignatureAlgorithm } from './algorithms.js';
 export { matchesHostname, dnsNameMatches, parseIpAddress, type HostnameOptions } from './hostname.js';
 export { TrustStore, loadTrustStore } from './trust-store.js';
 export { verifyChain, type VerifyChainOptions, type VerifiedPath, type CertificatePurpose } from './verify.js';
