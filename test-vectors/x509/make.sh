@@ -169,6 +169,11 @@ SAN="DNS:server.lab.test" issue rsa/int.pem rsa/int.key rsa/leaf-pss.key "/O=lay
 # The same with a 20-octet salt (RFC 4055's default length, not the hash length).
 SAN="DNS:server.lab.test" issue rsa/int.pem rsa/int.key rsa/leaf-pss.key "/O=layersec lab/CN=server.lab.test" \
   server rsa/leaf-pss-salt20.pem "$START" "$END" -sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:20 -md sha256
+# sha512WithRSAEncryption, and RSASSA-PSS with SHA-384.
+SAN="DNS:server.lab.test" issue rsa/int.pem rsa/int.key rsa/leaf-pss.key "/O=layersec lab/CN=server.lab.test" \
+  server rsa/leaf-sha512.pem "$START" "$END" -md sha512
+SAN="DNS:server.lab.test" issue rsa/int.pem rsa/int.key rsa/leaf-pss.key "/O=layersec lab/CN=server.lab.test" \
+  server rsa/leaf-pss-sha384.pem "$START" "$END" -sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:digest -md sha384
 # An ECDSA leaf signed by the RSA intermediate and an RSA leaf signed by the ECDSA intermediate.
 SAN="DNS:server.lab.test" issue rsa/int.pem rsa/int.key ecdsa/leaf.key "/O=layersec lab/CN=server.lab.test" \
   server rsa/leaf-ecdsa-key.pem "$START" "$END" -md sha384
@@ -328,6 +333,8 @@ vcase ecdsa-good-hostname-case "host names compare case-insensitively" ecdsa/lea
 vcase rsa-good "RSA-2048 chain, sha256WithRSAEncryption" rsa/leaf.pem rsa/int.pem $R sslserver server.lab.test -
 vcase rsa-pss-good "leaf signed with RSASSA-PSS (SHA-256)" rsa/leaf-pss.pem rsa/int.pem $R sslserver server.lab.test -
 vcase rsa-pss-salt20 "leaf signed with RSASSA-PSS (SHA-256, 20-octet salt)" rsa/leaf-pss-salt20.pem rsa/int.pem $R sslserver server.lab.test -
+vcase rsa-sha512 "leaf signed with sha512WithRSAEncryption" rsa/leaf-sha512.pem rsa/int.pem $R sslserver server.lab.test -
+vcase rsa-pss-sha384 "leaf signed with RSASSA-PSS (SHA-384, 48-octet salt)" rsa/leaf-pss-sha384.pem rsa/int.pem $R sslserver server.lab.test -
 vcase rsa-issuer-ecdsa-leaf "ECDSA leaf key under an RSA intermediate (sha384WithRSAEncryption)" rsa/leaf-ecdsa-key.pem rsa/int.pem $R sslserver server.lab.test -
 vcase ed25519-good "Ed25519 chain" ed25519/leaf.pem ed25519/int.pem $R sslserver server.lab.test -
 vcase ecdsa-good-ca-dir "trust anchors from a hashed directory" ecdsa/leaf.pem ecdsa/int.pem CApath:trust-dir sslserver server.lab.test -
