@@ -153,7 +153,7 @@ describe('IKE sessions over an in-memory network', () => {
     expect(sends).toBe(5);
   });
 
-  it('ignores garbage and forged responses, and refuses a CREATE_CHILD_SA it cannot do yet', () => {
+  it('ignores garbage and forged responses, and refuses a malformed CREATE_CHILD_SA', () => {
     const { i, r } = pair();
     const log: { from: 'i' | 'r'; ev: Sent }[] = [];
     i.start();
@@ -168,7 +168,7 @@ describe('IKE sessions over an in-memory network', () => {
     expect([i.state, r.state]).toEqual(['established', 'established']);
     expect(i.poll()).toEqual([]);
     expect(r.poll()).toEqual([]);
-    // HDR(mid 2), SK {SA, Ni, TSi, TSr} --> (CREATE_CHILD_SA, not supported yet)   <-- HDR, SK {N(NO_ADDITIONAL_SAS)}
+    // HDR(mid 2), SK {Ni} --> (CREATE_CHILD_SA without SA, TSi, TSr)   <-- HDR, SK {N(INVALID_SYNTAX)}
     const sa = up.sa;
     const header = { initiatorSpi: sa.initiatorSpi, responderSpi: sa.responderSpi, majorVersion: 2, minorVersion: 0, exchangeType: ExchangeType.CREATE_CHILD_SA, initiator: true, version: false, response: false, messageId: 2 };
     const request = encodeEncryptedMessage(sa.protections.fromInitiator, header, [{ kind: 'Nonce', nonceData: new Uint8Array(32) }], { random: seededRandom('x') });
@@ -177,8 +177,9 @@ describe('IKE sessions over an in-memory network', () => {
     expect(answer).toHaveLength(1);
     const datagram = (answer[0] as Sent).datagram;
     const inner = decodeEncryptedPayloads(sa.protections.fromResponder, datagram, decodeMessage(datagram)).payloads;
-    expect(inner).toEqual([{ kind: 'N', protocolId: 0, spi: new Uint8Array(0), notifyType: NotifyType.NO_ADDITIONAL_SAS, notificationData: new Uint8Array(0) }]);
+    expect(inner).toEqual([{ kind: 'N', protocolId: 0, spi: new Uint8Array(0), notifyType: NotifyType.INVALID_SYNTAX, notificationData: new Uint8Array(0) }]);
     expect(r.state).toBe('established');
+    expect(r.childSas).toHaveLength(1);
   });
 
   it('retries IKE_SA_INIT with the group INVALID_KE_PAYLOAD asks for, again as Message ID 0 (§1.2)', () => {
@@ -209,5 +210,67 @@ describe('IKE sessions over an in-memory network', () => {
       i.poll();
     }
     expect(i.state).toBe('failed');
+  });
+
+  it.each(['initiator', 'responder'] as const)('rekeys the Child SA from the %s with PFS, then deletes the old one (§1.3.3, §1.4.1)', (who) => {
+    const pfs = parseProposals('aes128gcm16-x25519', 'esp');
+    const clock = new TestClock();
+    const i = new IkeInitiatorSession(
+      { ctx: { provider: nobleProvider, random: seededRandom('ri'), clock }, ike: { proposals }, local: A, remote: B },
+      { localId: ID_A, sharedSecret: PSK, child: { espProposals: pfs, localTs: tsA, remoteTs: tsB, mode: 'tunnel' } },
+    );
+    const r = new IkeResponderSession(
+      { ctx: { provider: nobleProvider, random: seededRandom('rr'), clock }, ike: { proposals }, local: B, remote: A },
+      { localId: ID_B, sharedSecretFor: () => PSK, child: { espProposals: pfs, localTs: tsB, remoteTs: tsA, mode: 'tunnel' } },
+    );
+    const log: { from: 'i' | 'r'; ev: Sent }[] = [];
+    i.start();
+    run(i, r, log);
+    const [oldI] = i.childSas;
+    const [oldR] = r.childSas;
+    const rekeying = who === 'initiator' ? i : r;
+    // HDR, SK {N(REKEY_SA), SA, Ni, KEi, TSi, TSr} -->   <-- HDR, SK {SA, Nr, KEr, TSi, TSr}
+    // HDR, SK {D(ESP, old SPI)} -->                       <-- HDR, SK {D(ESP, paired old SPI)}
+    rekeying.rekeyChild(rekeying === i ? oldI : oldR);
+    const events = run(i, r, log);
+    expect(events.map((e) => e.type).sort()).toEqual(['child-created', 'child-created', 'child-deleted', 'child-deleted']);
+    expect(log.slice(4).map((l) => exchangeOf(l.ev.datagram))).toEqual([36, 36, 37, 37]);
+    expect(i.childSas).toHaveLength(1);
+    expect(r.childSas).toHaveLength(1);
+    const [newI] = i.childSas;
+    const [newR] = r.childSas;
+    expect(newI).not.toBe(oldI);
+    expect(newI.outboundSpi).toEqual(newR.inboundSpi);
+    expect(newI.inboundSpi).toEqual(newR.outboundSpi);
+    expect(newI.outbound).toEqual(newR.inbound);
+    expect(newI.inbound).toEqual(newR.outbound);
+    expect(newI.outbound.encr).not.toEqual(oldI.outbound.encr);
+    expect(newI.transforms.dh).toBe(31);
+    const created = events.find((e) => e.type === 'child-created' && (e.rekeys === oldI || e.rekeys === oldR));
+    expect(created).toBeDefined();
+  });
+
+  it('creates a second Child SA and deletes it, the window holding one request at a time (§2.3)', () => {
+    const { i, r } = pair();
+    const log: { from: 'i' | 'r'; ev: Sent }[] = [];
+    i.start();
+    run(i, r, log);
+    i.createChild();
+    i.createChild(); // waits for the window
+    const sent = i.poll();
+    // Only the first CREATE_CHILD_SA request goes out; the second follows its response.
+    expect(sent.map((e) => e.type)).toEqual(['send']);
+    const request = sent[0] as Sent;
+    expect(exchangeOf(request.datagram)).toBe(ExchangeType.CREATE_CHILD_SA);
+    r.receive(request.datagram, request.to.port, request.from);
+    const events = run(i, r, log);
+    expect(events.map((e) => e.type)).toEqual(['child-created', 'child-created', 'child-created', 'child-created']);
+    // <-- CREATE_CHILD_SA response, then the second request --> and its response <--
+    expect(log.slice(4).map((l) => `${l.from}:${exchangeOf(l.ev.datagram)}`)).toEqual(['r:36', 'i:36', 'r:36']);
+    expect(i.childSas).toHaveLength(3);
+    i.deleteChild(i.childSas[1]);
+    expect(run(i, r, log).map((e) => e.type)).toEqual(['child-deleted', 'child-deleted']);
+    expect(i.childSas).toHaveLength(2);
+    expect(r.childSas.map((c) => c.outboundSpi)).toEqual(i.childSas.map((c) => c.inboundSpi));
   });
 });

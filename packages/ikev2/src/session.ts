@@ -22,7 +22,16 @@ import { decodeMessage, payloadsOf, type IkeHeaderFields } from './messages/mess
 import { classifyPort4500, withNonEspMarker } from './messages/nat-t.js';
 import type { Payload } from './messages/payloads.js';
 import type { Endpoint } from './sa/address.js';
-import { IkeAuthInitiator, IkeAuthResponder, type IkeAuthInitiatorConfig, type IkeAuthResponderConfig, type IkeAuthResult } from './exchange/ike-auth.js';
+import {
+  IkeAuthInitiator,
+  IkeAuthResponder,
+  type ChildConfigResolved,
+  type ChildSaResult,
+  type IkeAuthInitiatorConfig,
+  type IkeAuthResponderConfig,
+  type IkeAuthResult,
+} from './exchange/ike-auth.js';
+import { answerCreateChild, buildCreateChildRequest } from './exchange/create-child.js';
 import { IkeInitInitiator, IkeInitResponder, type IkeInitConfig, type IkeInitContext, type IkeSaInitResult } from './exchange/ike-init.js';
 
 export interface RetransmitPolicy {
@@ -41,6 +50,9 @@ export type IkeEvent =
   | { type: 'deleted'; by: 'local' | 'peer' }
   /** The peer answered a liveness check (§1.4, "dead peer detection"). */
   | { type: 'alive' }
+  /** A Child SA created by CREATE_CHILD_SA (by either side), replacing `rekeys` if given. */
+  | { type: 'child-created'; child: ChildSaResult; rekeys?: ChildSaResult }
+  | { type: 'child-deleted'; child: ChildSaResult; by: 'local' | 'peer' }
   | { type: 'failed'; error: Error };
 
 export type IkeSessionState = 'idle' | 'ike-sa-init' | 'ike-auth' | 'established' | 'deleting' | 'deleted' | 'failed';
@@ -75,12 +87,22 @@ abstract class IkeSessionBase {
   protected cachedResponse: { messageId: number; request: Uint8Array; datagram: Uint8Array } | undefined;
   state: IkeSessionState = 'idle';
   protected readonly policy: RetransmitPolicy;
+  protected children: ChildSaResult[] = [];
+  /** Requests waiting for the window (§2.3: one outstanding request). */
+  private readonly queue: (() => void)[] = [];
 
   constructor(protected readonly options: IkeSessionOptions) {
     this.local = options.local;
     this.remote = options.remote;
     this.policy = options.retransmit ?? DEFAULT_RETRANSMIT;
   }
+
+  /** The Child SAs of this IKE SA, oldest first. */
+  get childSas(): readonly ChildSaResult[] {
+    return this.children;
+  }
+
+  protected abstract readonly childConfig: ChildConfigResolved;
 
   /** The IKE SA's keys and parameters, once IKE_SA_INIT is done. */
   get ikeSa(): IkeSaInitResult | undefined {
@@ -165,6 +187,7 @@ abstract class IkeSessionBase {
         const o = this.out;
         if (o === undefined || o.messageId !== messageId) return;
         o.onResponse(message);
+        if (this.out === undefined) this.queue.shift()?.();
       } else {
         this.onRequest(message, messageId);
       }
@@ -227,13 +250,42 @@ abstract class IkeSessionBase {
     }
     if (messageId !== this.expectedPeerId || this.sa === undefined) return;
     const { exchangeType, payloads } = this.open(message);
-    if (exchangeType !== ExchangeType.INFORMATIONAL) {
-      // Not supported yet (CREATE_CHILD_SA): refuse without changing state (§2.21.2).
-      this.respond(messageId, message, exchangeType, [{ kind: 'N', protocolId: 0, spi: new Uint8Array(0), notifyType: NotifyType.NO_ADDITIONAL_SAS, notificationData: new Uint8Array(0) }]);
+    if (exchangeType === ExchangeType.CREATE_CHILD_SA) {
+      if (this.state !== 'established') {
+        this.respond(messageId, message, exchangeType, [{ kind: 'N', protocolId: 0, spi: new Uint8Array(0), notifyType: NotifyType.TEMPORARY_FAILURE, notificationData: new Uint8Array(0) }]);
+        return;
+      }
+      const answer = answerCreateChild(this.options.ctx, this.sa, this.childConfig, this.children, payloads);
+      this.respond(messageId, message, exchangeType, answer.response);
+      if (answer.created !== undefined) {
+        this.children.push(answer.created);
+        this.events.push({ type: 'child-created', child: answer.created, ...(answer.rekeys !== undefined ? { rekeys: answer.rekeys } : {}) });
+      }
       return;
     }
-    const deletesIke = payloadsOf(payloads, 'D').some((d) => d.protocolId === ProtocolId.IKE);
-    this.respond(messageId, message, ExchangeType.INFORMATIONAL, []);
+    if (exchangeType !== ExchangeType.INFORMATIONAL) {
+      this.respond(messageId, message, exchangeType, [{ kind: 'N', protocolId: 0, spi: new Uint8Array(0), notifyType: NotifyType.INVALID_SYNTAX, notificationData: new Uint8Array(0) }]);
+      return;
+    }
+    const deletes = payloadsOf(payloads, 'D');
+    const deletesIke = deletes.some((d) => d.protocolId === ProtocolId.IKE);
+    // §1.4.1: Child SAs are deleted in pairs; the response names our half of each pair.
+    const gone: ChildSaResult[] = [];
+    if (!deletesIke) {
+      for (const d of deletes) {
+        if (d.protocolId !== ProtocolId.ESP) continue;
+        for (const spi of d.spis) {
+          const c = this.children.find((x) => x.outboundSpi.length === spi.length && x.outboundSpi.every((b, i) => b === spi[i]));
+          if (c !== undefined && !gone.includes(c)) gone.push(c);
+        }
+      }
+    }
+    const answer: Payload[] = gone.length > 0 ? [{ kind: 'D', protocolId: ProtocolId.ESP, spiSize: 4, spis: gone.map((c) => c.inboundSpi) }] : [];
+    this.respond(messageId, message, ExchangeType.INFORMATIONAL, answer);
+    for (const c of gone) {
+      this.children = this.children.filter((x) => x !== c);
+      this.events.push({ type: 'child-deleted', child: c, by: 'peer' });
+    }
     if (deletesIke) {
       this.state = 'deleted';
       this.out = undefined;
@@ -261,6 +313,60 @@ abstract class IkeSessionBase {
     });
   }
 
+  /** Runs `request` now, or when the outstanding request is answered (window of one, §2.3). */
+  private whenIdle(request: () => void): void {
+    if (this.out === undefined) request();
+    else this.queue.push(request);
+  }
+
+  /**
+   * Rekeys a Child SA (§1.3.3): CREATE_CHILD_SA {N(REKEY_SA), SA, Ni, [KEi], TSi, TSr}, then
+   * INFORMATIONAL {D(ESP, old SPI)} for the SA it replaces.
+   */
+  rekeyChild(child: ChildSaResult): void {
+    this.whenIdle(() => {
+      if (this.state !== 'established' || !this.children.includes(child)) return;
+      const req = buildCreateChildRequest(this.options.ctx, this.sa!, this.childConfig, child);
+      this.sendRequest(this.encrypted(ExchangeType.CREATE_CHILD_SA, false, this.nextRequestId, req.payloads), (message) => {
+        const { payloads } = this.open(message);
+        this.out = undefined;
+        const created = req.finish(payloads);
+        this.children.push(created);
+        this.events.push({ type: 'child-created', child: created, rekeys: child });
+        this.deleteChild(child);
+      });
+    });
+  }
+
+  /** A new Child SA with the configured proposals and selectors (§1.3.1). */
+  createChild(): void {
+    this.whenIdle(() => {
+      if (this.state !== 'established') return;
+      const req = buildCreateChildRequest(this.options.ctx, this.sa!, this.childConfig);
+      this.sendRequest(this.encrypted(ExchangeType.CREATE_CHILD_SA, false, this.nextRequestId, req.payloads), (message) => {
+        const { payloads } = this.open(message);
+        this.out = undefined;
+        const created = req.finish(payloads);
+        this.children.push(created);
+        this.events.push({ type: 'child-created', child: created });
+      });
+    });
+  }
+
+  /** Deletes a Child SA: INFORMATIONAL {D(ESP, our inbound SPI)} (§1.4.1). */
+  deleteChild(child: ChildSaResult): void {
+    this.whenIdle(() => {
+      if (this.state !== 'established' || !this.children.includes(child)) return;
+      const payloads: Payload[] = [{ kind: 'D', protocolId: ProtocolId.ESP, spiSize: 4, spis: [child.inboundSpi] }];
+      this.sendRequest(this.encrypted(ExchangeType.INFORMATIONAL, false, this.nextRequestId, payloads), (message) => {
+        this.open(message);
+        this.out = undefined;
+        this.children = this.children.filter((x) => x !== child);
+        this.events.push({ type: 'child-deleted', child, by: 'local' });
+      });
+    });
+  }
+
   /** Deletes the IKE SA (and with it its Child SAs): INFORMATIONAL { D(IKE) } (§1.4.1). */
   close(): void {
     if (this.state !== 'established') return;
@@ -278,6 +384,10 @@ abstract class IkeSessionBase {
 /** The side that starts the IKE SA. */
 export class IkeInitiatorSession extends IkeSessionBase {
   private readonly init: IkeInitInitiator;
+
+  protected get childConfig(): ChildConfigResolved {
+    return this.auth.child;
+  }
 
   constructor(
     options: IkeSessionOptions,
@@ -314,6 +424,7 @@ export class IkeInitiatorSession extends IkeSessionBase {
       if (done.kind === 'ignored') return;
       this.out = undefined;
       this.state = 'established';
+      if (done.result.child.kind === 'established') this.children.push(done.result.child.sa);
       this.events.push({ type: 'established', sa: this.sa!, auth: done.result });
     });
   }
@@ -326,6 +437,10 @@ export class IkeInitiatorSession extends IkeSessionBase {
 /** The side that answers: one IKE SA, from the first IKE_SA_INIT request it accepts. */
 export class IkeResponderSession extends IkeSessionBase {
   private readonly init: IkeInitResponder;
+
+  protected get childConfig(): ChildConfigResolved {
+    return this.auth.child;
+  }
 
   constructor(
     options: IkeSessionOptions,
@@ -378,6 +493,7 @@ export class IkeResponderSession extends IkeSessionBase {
       this.transmit(datagram);
       if (out.kind === 'established') {
         this.state = 'established';
+        if (out.result.child.kind === 'established') this.children.push(out.result.child.sa);
         this.events.push({ type: 'established', sa: this.sa, auth: out.result });
       } else {
         this.fail(new IkeNotifyError(out.notifyType, new Uint8Array(0), out.reason));
