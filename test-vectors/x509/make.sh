@@ -269,6 +269,9 @@ openssl pkey -in keys/p256.pkcs8.pem -pubout -out keys/p256.spki.pem
 genkey p384 keys/p384.pkcs8.pem
 openssl ec -in keys/p384.pkcs8.pem -out keys/p384.sec1.pem 2>/dev/null
 openssl pkey -in keys/p384.pkcs8.pem -pubout -out keys/p384.spki.pem
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-521 -out keys/p521.pkcs8.pem
+openssl ec -in keys/p521.pkcs8.pem -out keys/p521.sec1.pem 2>/dev/null
+openssl pkey -in keys/p521.pkcs8.pem -pubout -out keys/p521.spki.pem
 genkey ed25519 keys/ed25519.pkcs8.pem
 openssl pkey -in keys/ed25519.pkcs8.pem -outform DER -out keys/ed25519.pkcs8.der
 openssl pkey -in keys/ed25519.pkcs8.pem -pubout -out keys/ed25519.spki.pem
@@ -276,7 +279,7 @@ genkey rsa keys/rsa.pkcs8.pem
 openssl rsa -in keys/rsa.pkcs8.pem -traditional -out keys/rsa.pkcs1.pem 2>/dev/null
 openssl pkey -in keys/rsa.pkcs8.pem -pubout -out keys/rsa.spki.pem
 openssl rsa -in keys/rsa.pkcs8.pem -RSAPublicKey_out -out keys/rsa.pkcs1-public.pem 2>/dev/null
-for k in p256 p384 ed25519 rsa; do
+for k in p256 p384 p521 ed25519 rsa; do
   openssl pkey -in keys/$k.pkcs8.pem -text -noout >keys/$k.text.txt
 done
 

@@ -104,6 +104,7 @@ describe('key files made by openssl (test-vectors/x509/keys, make.sh)', () => {
   const ecCases = [
     { name: 'p256', curve: 'P-256', oid: 'prime256v1' },
     { name: 'p384', curve: 'P-384', oid: 'secp384r1' },
+    { name: 'p521', curve: 'P-521', oid: 'secp521r1' },
   ] as const;
 
   for (const c of ecCases) {
@@ -169,6 +170,7 @@ describe('the openssl CLI reads the keys we write', () => {
   const specs = [
     { type: 'ec', curve: 'P-256' },
     { type: 'ec', curve: 'P-384' },
+    { type: 'ec', curve: 'P-521' },
     { type: 'ed25519' },
   ] as const;
   const opensslText = (pem: string): { status: number | null; dump: Record<string, string>; stderr: string } => {
