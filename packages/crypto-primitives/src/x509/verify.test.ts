@@ -174,6 +174,13 @@ describe('path building', () => {
     expect(path.chain).toHaveLength(3);
   });
 
+  it('an empty certificate list (chain[0] of []) is a typed refusal', () => {
+    const empty: Certificate[] = [];
+    expect(() => verifyChain(empty[0], { trustAnchors: roots, time, signer: provider })).toThrow(
+      expect.objectContaining({ reason: 'bad-encoding' }),
+    );
+  });
+
   it('a path longer than maxIntermediates is refused', () => {
     const [leaf] = certsIn('ecdsa/leaf-pathlen-ok.pem');
     expect(() =>

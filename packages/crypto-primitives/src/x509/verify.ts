@@ -93,6 +93,8 @@ const isSelfIssued = (c: Certificate): boolean => namesEqual(c.subject, c.issuer
  * X509Error whose `reason` and `depth` name the first problem found.
  */
 export function verifyChain(leaf: Certificate, options: VerifyChainOptions): VerifiedPath {
+  // A peer's empty certificate list must end in a typed refusal, not a TypeError.
+  if (!leaf) throw new X509Error('bad-encoding', 'no certificate to verify', 0);
   const store = options.trustAnchors instanceof TrustStore ? options.trustAnchors : new TrustStore(options.trustAnchors);
   // Duplicates add nothing but work.
   const intermediates: Certificate[] = [];
