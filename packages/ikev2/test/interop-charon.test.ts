@@ -3,7 +3,8 @@
  * namespace, this package's initiator on the other end of a veth pair, over real UDP. Asserts on
  * charon's own view (`swanctl --list-sas`): the IKE SA with our SPIs, ESTABLISHED; the Child SA
  * INSTALLED, tunnel mode in UDP (charon forces NAT-T, so IKE_AUTH ran on port 4500 with the non-ESP
- * marker); then our Delete removes both from charon, and tshark decrypts a capture of the
+ * marker); a Child SA rekey with PFS (CREATE_CHILD_SA, then Delete of the old SA) by each side;
+ * then our Delete removes both from charon, and tshark decrypts a capture of the
  * exchange with the keys we hand it (ikev2_decryption_table). And the other way round: charon initiates
  * (`swanctl --initiate`) to our responder, and deletes (`swanctl --terminate`). Skipped, saying
  * so, without root or charon.
@@ -80,6 +81,12 @@ async function startCapture(iface: string, file: string): Promise<{ stop(): Prom
         p.kill('SIGTERM');
       }),
   };
+}
+
+/** The state charon lists for the Child SA whose inbound SPI is `spi` ('gone' when not listed). */
+function stateOf(listSas: string, spi: Uint8Array): string {
+  const block = listSas.split(/\n(?=\s+\w+: #\d+, reqid)/).find((b) => b.includes(`in  ${toHex(spi)}`));
+  return block === undefined ? 'gone' : (/reqid \d+, (\w+),/.exec(block)?.[1] ?? 'unknown');
 }
 
 async function waitForFile(path: string, timeoutMs: number): Promise<void> {
@@ -170,10 +177,11 @@ describeLive('IKE_SA_INIT + IKE_AUTH + Delete with a live charon, both roles', (
     }
     spawnSync('ip', ['link', 'del', VETH_ROOT]);
     spawnSync('ip', ['netns', 'del', NS]);
-    if (dir !== '') rmSync(dir, { recursive: true, force: true });
+    if (process.env.KEEP_CHARON_DIR) console.warn(`charon files kept in ${dir}`);
+    else if (dir !== '') rmSync(dir, { recursive: true, force: true });
   }, 20000);
 
-  it.each(CASES.map((c, n) => [c.ike, n] as const))('%s: IKE_SA_INIT and IKE_AUTH, charon lists the SAs, our Delete removes them', async (ike, n) => {
+  it.each(CASES.map((c, n) => [c.ike, n] as const))('%s: IKE_SA_INIT and IKE_AUTH, charon lists the SAs, we rekey the Child SA, our Delete removes them', async (ike, n) => {
     // The connection as a swanctl.conf user would write it for our side.
     const conf = parseSwanctlConf(`
       connections { t { local_addrs = ${OURS}
@@ -234,6 +242,18 @@ describeLive('IKE_SA_INIT + IKE_AUTH + Delete with a live charon, both roles', (
       expect(sas).toContain(`out ${toHex(childSa.sa.inboundSpi)}`);
       expect(sas).toContain('10.10.1.1/32');
 
+      // CREATE_CHILD_SA {N(REKEY_SA), SA, Ni, KEi, TSi, TSr} -->  then INFORMATIONAL {D(ESP)} -->
+      udp.run(() => session.rekeyChild(session.childSas[0]));
+      await udp.waitFor((e) => (e.type === 'child-deleted' && e.by === 'local') || e.type === 'failed', 15000);
+      expect(session.childSas).toHaveLength(1);
+      const rekeyed = session.childSas[0];
+      const afterRekey = swanctl(dir, '--list-sas', '--ike', `c${n}`);
+      expect(afterRekey).toContain(`in  ${toHex(rekeyed.outboundSpi)}`);
+      expect(afterRekey).toContain(`out ${toHex(rekeyed.inboundSpi)}`);
+      expect(stateOf(afterRekey, childSa.sa.outboundSpi)).toMatch(/^(DELETED|gone)$/);
+      expect(stateOf(afterRekey, rekeyed.outboundSpi)).toBe('INSTALLED');
+      expect(rekeyed.transforms.dh).toBeDefined();
+
       udp.run(() => session.close());
       const gone = await udp.waitFor((e) => e.type === 'deleted' || e.type === 'failed', 15000);
       expect(gone).toEqual({ type: 'deleted', by: 'local' });
@@ -251,10 +271,12 @@ describeLive('IKE_SA_INIT + IKE_AUTH + Delete with a live charon, both roles', (
     } finally {
       await capture.stop();
       udp.close();
+      // Leave no IKE SA behind for the next case, whatever happened here.
+      spawnSync('swanctl', ['--terminate', '--ike', `c${n}`, '--force', '--timeout', '1', '--uri', `unix://${dir}/run/charon.vici`]);
     }
   }, 40000);
 
-  it.each(CASES.map((c, n) => [c.ike, n] as const))('%s: charon initiates to our responder, lists the SAs, and deletes them', async (ike, n) => {
+  it.each(CASES.map((c, n) => [c.ike, n] as const))('%s: charon initiates to our responder, lists the SAs, rekeys the Child SA and deletes them', async (ike, n) => {
     const proposals = parseSwanctlConf(`connections { t { proposals = ${ike}\n local { auth = psk } remote { auth = psk } } }`).connections[0].proposals;
     const peer = identityFromString(`b${n}@test`);
     const same = (a: Identity, b: Identity) => a.idType === b.idType && toHex(a.identificationData) === toHex(b.identificationData);
@@ -297,6 +319,17 @@ describeLive('IKE_SA_INIT + IKE_AUTH + Delete with a live charon, both roles', (
       expect(sas).toContain(`in  ${toHex(childSa.sa.outboundSpi)}`);
       expect(sas).toContain(`out ${toHex(childSa.sa.inboundSpi)}`);
 
+      // charon rekeys the Child SA: <-- CREATE_CHILD_SA {N(REKEY_SA), SA, Ni, KEi, TSi, TSr}, then <-- INFORMATIONAL {D(ESP)}
+      const rekey = swanctlAsync(dir, '--rekey', '--child', 'c');
+      await udp.waitFor((e) => (e.type === 'child-deleted' && e.by === 'peer') || e.type === 'failed', 20000);
+      expect((await rekey).status).toBe(0);
+      expect(session.childSas).toHaveLength(1);
+      const rekeyed = session.childSas[0];
+      expect(rekeyed.transforms.dh).toBeDefined();
+      const afterRekey = swanctl(dir, '--list-sas', '--ike', `c${n}`);
+      expect(stateOf(afterRekey, childSa.sa.outboundSpi)).toMatch(/^(DELETED|gone)$/);
+      expect(stateOf(afterRekey, rekeyed.outboundSpi)).toBe('INSTALLED');
+
       // <-- INFORMATIONAL { D(IKE) } from charon
       const terminated = swanctlAsync(dir, '--terminate', '--ike', `c${n}`, '--timeout', '15');
       const gone = await udp.waitFor((e) => e.type === 'deleted' || e.type === 'failed', 20000);
@@ -305,6 +338,7 @@ describeLive('IKE_SA_INIT + IKE_AUTH + Delete with a live charon, both roles', (
       expect(swanctl(dir, '--list-sas', '--ike', `c${n}`)).not.toContain('ESTABLISHED');
     } finally {
       udp.close();
+      spawnSync('swanctl', ['--terminate', '--ike', `c${n}`, '--force', '--timeout', '1', '--uri', `unix://${dir}/run/charon.vici`]);
     }
   }, 60000);
 });
