@@ -120,3 +120,4 @@ export { ikev2DecryptionTableRow } from './wireshark.js';
 export { type DatagramDriver } from './udp.js';
 export { type IkeResponderServiceOptions, type ServiceEvent, IkeResponderService } from './responder-service.js';
 export { type CreateChildRequest, type CreateChildAnswer, buildCreateChildRequest, answerCreateChild, deriveChildKeys } from './exchange/create-child.js';
+export { type IkeRekeyRequest, type IkeRekeyAnswer, buildIkeRekeyRequest, answerIkeRekey } from './exchange/ike-rekey.js';

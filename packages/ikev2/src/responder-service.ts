@@ -106,6 +106,15 @@ export class IkeResponderService {
     for (const event of session.poll()) {
       if (event.type === 'send') this.pending.push(event);
       else this.pending.push({ type: 'session', session, event });
+      if (event.type === 'ike-rekeyed') {
+        // The session now answers to the new IKE SA's SPIs.
+        const key = toHex(event.old.initiatorSpi) + toHex(event.old.responderSpi);
+        const entry = this.sessions.get(key);
+        if (entry !== undefined) {
+          this.sessions.delete(key);
+          this.sessions.set(toHex(event.sa.initiatorSpi) + toHex(event.sa.responderSpi), entry);
+        }
+      }
     }
     if (session.state === 'deleted' || session.state === 'failed') {
       for (const [k, e] of this.sessions) if (e.session === session) this.sessions.delete(k);

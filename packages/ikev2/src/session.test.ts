@@ -273,4 +273,40 @@ describe('IKE sessions over an in-memory network', () => {
     expect(i.childSas).toHaveLength(2);
     expect(r.childSas.map((c) => c.outboundSpi)).toEqual(i.childSas.map((c) => c.inboundSpi));
   });
+
+  it.each(['initiator', 'responder'] as const)('rekeys the IKE SA from the %s, keeps the Child SAs, and goes on with Message ID 0 (§2.18)', (who) => {
+    const { i, r } = pair();
+    const log: { from: 'i' | 'r'; ev: Sent }[] = [];
+    i.start();
+    const up = run(i, r, log).find((e) => e.type === 'established');
+    if (up?.type !== 'established') throw new Error('not established');
+    const old = up.sa;
+    const childI = i.childSas[0];
+    (who === 'initiator' ? i : r).rekeyIkeSa();
+    // HDR(old), SK {SA(IKE, SPI), Ni, KEi} -->  <-- HDR(old), SK {SA(IKE, SPI), Nr, KEr}
+    // HDR(old), SK {D(IKE)} -->                 <-- HDR(old), SK {}
+    const events = run(i, r, log);
+    const rekeyed = events.filter((e) => e.type === 'ike-rekeyed');
+    expect(rekeyed).toHaveLength(2);
+    expect(events.some((e) => e.type === 'deleted')).toBe(false);
+    const [a, b] = rekeyed.map((e) => (e.type === 'ike-rekeyed' ? e.sa : undefined)!);
+    expect(a.initiatorSpi).toEqual(b.initiatorSpi);
+    expect(a.responderSpi).toEqual(b.responderSpi);
+    expect(a.initiatorSpi).not.toEqual(old.initiatorSpi);
+    expect(a.keys).toEqual(b.keys);
+    expect(a.keys.SK_d).not.toEqual(old.keys.SK_d);
+    // The rekeying side is the new IKE SA's initiator.
+    const rekeyer = who === 'initiator' ? i : r;
+    expect(rekeyer.ikeSa?.role).toBe('initiator');
+    expect((who === 'initiator' ? r : i).ikeSa?.role).toBe('responder');
+    expect(i.childSas).toEqual([childI]);
+    // The new IKE SA works: a liveness check with Message ID 0, then the Delete.
+    i.checkLiveness();
+    const before = log.length;
+    expect(run(i, r, log)).toEqual([{ type: 'alive' }]);
+    expect(log[before].ev.datagram.subarray(0, 8)).toEqual(a.initiatorSpi);
+    expect(log[before].ev.datagram[23]).toBe(0);
+    i.close();
+    expect(run(i, r, log).map((e) => e.type).sort()).toEqual(['deleted', 'deleted']);
+  });
 });

@@ -18,7 +18,7 @@ import { ExchangeType, IKE_NAT_T_PORT, NotifyType, ProtocolId } from './constant
 import type { Clock } from './clock.js';
 import { IkeIntegrityError, IkeNotifyError } from './errors.js';
 import { decodeEncryptedPayloads, encodeEncryptedMessage } from './messages/encrypted.js';
-import { decodeMessage, payloadsOf, type IkeHeaderFields } from './messages/message.js';
+import { decodeMessage, payloadOf, payloadsOf, type IkeHeaderFields } from './messages/message.js';
 import { classifyPort4500, withNonEspMarker } from './messages/nat-t.js';
 import type { Payload } from './messages/payloads.js';
 import type { Endpoint } from './sa/address.js';
@@ -32,6 +32,7 @@ import {
   type IkeAuthResult,
 } from './exchange/ike-auth.js';
 import { answerCreateChild, buildCreateChildRequest } from './exchange/create-child.js';
+import { answerIkeRekey, buildIkeRekeyRequest } from './exchange/ike-rekey.js';
 import { IkeInitInitiator, IkeInitResponder, type IkeInitConfig, type IkeInitContext, type IkeSaInitResult } from './exchange/ike-init.js';
 
 export interface RetransmitPolicy {
@@ -53,6 +54,8 @@ export type IkeEvent =
   /** A Child SA created by CREATE_CHILD_SA (by either side), replacing `rekeys` if given. */
   | { type: 'child-created'; child: ChildSaResult; rekeys?: ChildSaResult }
   | { type: 'child-deleted'; child: ChildSaResult; by: 'local' | 'peer' }
+  /** The IKE SA was rekeyed (§2.18): `sa` replaces `old`, with the Child SAs moved over. */
+  | { type: 'ike-rekeyed'; old: IkeSaInitResult; sa: IkeSaInitResult }
   | { type: 'failed'; error: Error };
 
 export type IkeSessionState = 'idle' | 'ike-sa-init' | 'ike-auth' | 'established' | 'deleting' | 'deleted' | 'failed';
@@ -88,6 +91,8 @@ abstract class IkeSessionBase {
   state: IkeSessionState = 'idle';
   protected readonly policy: RetransmitPolicy;
   protected children: ChildSaResult[] = [];
+  /** A new IKE SA the peer created by rekeying; it takes over when the peer deletes the old one. */
+  private pendingIkeRekey: IkeSaInitResult | undefined;
   /** Requests waiting for the window (§2.3: one outstanding request). */
   private readonly queue: (() => void)[] = [];
 
@@ -255,6 +260,14 @@ abstract class IkeSessionBase {
         this.respond(messageId, message, exchangeType, [{ kind: 'N', protocolId: 0, spi: new Uint8Array(0), notifyType: NotifyType.TEMPORARY_FAILURE, notificationData: new Uint8Array(0) }]);
         return;
       }
+      const proposals = payloadOf(payloads, 'SA')?.proposals ?? [];
+      if (proposals.length > 0 && proposals.every((p) => p.protocolId === ProtocolId.IKE)) {
+        // §1.3.2: the peer rekeys the IKE SA.
+        const rekey = answerIkeRekey(this.options.ctx, this.sa, this.options.ike.proposals, payloads);
+        this.respond(messageId, message, exchangeType, rekey.response);
+        if (rekey.created !== undefined) this.pendingIkeRekey = rekey.created;
+        return;
+      }
       const answer = answerCreateChild(this.options.ctx, this.sa, this.childConfig, this.children, payloads);
       this.respond(messageId, message, exchangeType, answer.response);
       if (answer.created !== undefined) {
@@ -286,7 +299,10 @@ abstract class IkeSessionBase {
       this.children = this.children.filter((x) => x !== c);
       this.events.push({ type: 'child-deleted', child: c, by: 'peer' });
     }
-    if (deletesIke) {
+    if (deletesIke && this.pendingIkeRekey !== undefined) {
+      // §2.18: the rekeying side deletes the old IKE SA; the new one carries on.
+      this.switchIkeSa(this.pendingIkeRekey);
+    } else if (deletesIke) {
       this.state = 'deleted';
       this.out = undefined;
       this.events.push({ type: 'deleted', by: 'peer' });
@@ -334,6 +350,38 @@ abstract class IkeSessionBase {
         this.children.push(created);
         this.events.push({ type: 'child-created', child: created, rekeys: child });
         this.deleteChild(child);
+      });
+    });
+  }
+
+  private switchIkeSa(next: IkeSaInitResult): void {
+    const old = this.sa!;
+    this.sa = next;
+    this.pendingIkeRekey = undefined;
+    this.nextRequestId = 0;
+    this.expectedPeerId = 0;
+    this.cachedResponse = undefined;
+    this.events.push({ type: 'ike-rekeyed', old, sa: next });
+  }
+
+  /**
+   * Rekeys the IKE SA (§1.3.2, §2.18): CREATE_CHILD_SA {SA(IKE, new SPI), Ni, KEi} on the old
+   * IKE SA, then INFORMATIONAL {D(IKE)} on it; the new IKE SA takes over with the Child SAs.
+   */
+  rekeyIkeSa(): void {
+    this.whenIdle(() => {
+      if (this.state !== 'established') return;
+      const req = buildIkeRekeyRequest(this.options.ctx, this.sa!, this.options.ike.proposals);
+      this.sendRequest(this.encrypted(ExchangeType.CREATE_CHILD_SA, false, this.nextRequestId, req.payloads), (message) => {
+        const { payloads } = this.open(message);
+        this.out = undefined;
+        const next = req.finish(payloads);
+        const del: Payload[] = [{ kind: 'D', protocolId: ProtocolId.IKE, spiSize: 0, spis: [] }];
+        this.sendRequest(this.encrypted(ExchangeType.INFORMATIONAL, false, this.nextRequestId, del), (m) => {
+          this.open(m);
+          this.out = undefined;
+          this.switchIkeSa(next);
+        });
       });
     });
   }

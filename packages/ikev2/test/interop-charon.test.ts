@@ -3,7 +3,8 @@
  * namespace, this package's initiator on the other end of a veth pair, over real UDP. Asserts on
  * charon's own view (`swanctl --list-sas`): the IKE SA with our SPIs, ESTABLISHED; the Child SA
  * INSTALLED, tunnel mode in UDP (charon forces NAT-T, so IKE_AUTH ran on port 4500 with the non-ESP
- * marker); a Child SA rekey with PFS (CREATE_CHILD_SA, then Delete of the old SA) by each side;
+ * marker); a Child SA rekey with PFS (CREATE_CHILD_SA, then Delete of the old SA) and an IKE SA
+ * rekey (§2.18) by each side;
  * then our Delete removes both from charon, and tshark decrypts a capture of the
  * exchange with the keys we hand it (ikev2_decryption_table). And the other way round: charon initiates
  * (`swanctl --initiate`) to our responder, and deletes (`swanctl --terminate`). Skipped, saying
@@ -181,7 +182,7 @@ describeLive('IKE_SA_INIT + IKE_AUTH + Delete with a live charon, both roles', (
     else if (dir !== '') rmSync(dir, { recursive: true, force: true });
   }, 20000);
 
-  it.each(CASES.map((c, n) => [c.ike, n] as const))('%s: IKE_SA_INIT and IKE_AUTH, charon lists the SAs, we rekey the Child SA, our Delete removes them', async (ike, n) => {
+  it.each(CASES.map((c, n) => [c.ike, n] as const))('%s: IKE_SA_INIT and IKE_AUTH, charon lists the SAs, we rekey the Child SA and the IKE SA, our Delete removes them', async (ike, n) => {
     // The connection as a swanctl.conf user would write it for our side.
     const conf = parseSwanctlConf(`
       connections { t { local_addrs = ${OURS}
@@ -254,6 +255,15 @@ describeLive('IKE_SA_INIT + IKE_AUTH + Delete with a live charon, both roles', (
       expect(stateOf(afterRekey, rekeyed.outboundSpi)).toBe('INSTALLED');
       expect(rekeyed.transforms.dh).toBeDefined();
 
+      // CREATE_CHILD_SA {SA(IKE, new SPIi), Ni, KEi} -->  then INFORMATIONAL {D(IKE)} on the old IKE SA -->
+      udp.run(() => session.rekeyIkeSa());
+      const ikeRekeyed = await udp.waitFor((e) => e.type === 'ike-rekeyed' || e.type === 'failed', 15000);
+      if (ikeRekeyed.type !== 'ike-rekeyed') throw ikeRekeyed.type === 'failed' ? ikeRekeyed.error : new Error(ikeRekeyed.type);
+      const afterIkeRekey = swanctl(dir, '--list-sas', '--ike', `c${n}`);
+      expect(afterIkeRekey).toContain(`${toHex(ikeRekeyed.sa.initiatorSpi)}_i ${toHex(ikeRekeyed.sa.responderSpi)}_r*`);
+      expect(afterIkeRekey).not.toContain(toHex(up.sa.initiatorSpi));
+      expect(stateOf(afterIkeRekey, rekeyed.outboundSpi)).toBe('INSTALLED');
+
       udp.run(() => session.close());
       const gone = await udp.waitFor((e) => e.type === 'deleted' || e.type === 'failed', 15000);
       expect(gone).toEqual({ type: 'deleted', by: 'local' });
@@ -276,7 +286,7 @@ describeLive('IKE_SA_INIT + IKE_AUTH + Delete with a live charon, both roles', (
     }
   }, 40000);
 
-  it.each(CASES.map((c, n) => [c.ike, n] as const))('%s: charon initiates to our responder, lists the SAs, rekeys the Child SA and deletes them', async (ike, n) => {
+  it.each(CASES.map((c, n) => [c.ike, n] as const))('%s: charon initiates to our responder, lists the SAs, rekeys the Child SA and the IKE SA, and deletes them', async (ike, n) => {
     const proposals = parseSwanctlConf(`connections { t { proposals = ${ike}\n local { auth = psk } remote { auth = psk } } }`).connections[0].proposals;
     const peer = identityFromString(`b${n}@test`);
     const same = (a: Identity, b: Identity) => a.idType === b.idType && toHex(a.identificationData) === toHex(b.identificationData);
@@ -329,6 +339,15 @@ describeLive('IKE_SA_INIT + IKE_AUTH + Delete with a live charon, both roles', (
       const afterRekey = swanctl(dir, '--list-sas', '--ike', `c${n}`);
       expect(stateOf(afterRekey, childSa.sa.outboundSpi)).toMatch(/^(DELETED|gone)$/);
       expect(stateOf(afterRekey, rekeyed.outboundSpi)).toBe('INSTALLED');
+
+      // charon rekeys the IKE SA: <-- CREATE_CHILD_SA {SA(IKE), Ni, KEi}, then <-- INFORMATIONAL {D(IKE)} on the old one
+      const ikeRekey = swanctlAsync(dir, '--rekey', '--ike', `c${n}`);
+      const ikeRekeyed = await udp.waitFor((e) => e.type === 'ike-rekeyed' || e.type === 'failed' || e.type === 'deleted', 20000);
+      if (ikeRekeyed.type !== 'ike-rekeyed') throw new Error(ikeRekeyed.type);
+      expect((await ikeRekey).status).toBe(0);
+      const afterIkeRekey = swanctl(dir, '--list-sas', '--ike', `c${n}`);
+      expect(afterIkeRekey).toContain(`${toHex(ikeRekeyed.sa.initiatorSpi)}_i* ${toHex(ikeRekeyed.sa.responderSpi)}_r`);
+      expect(stateOf(afterIkeRekey, rekeyed.outboundSpi)).toBe('INSTALLED');
 
       // <-- INFORMATIONAL { D(IKE) } from charon
       const terminated = swanctlAsync(dir, '--terminate', '--ike', `c${n}`, '--timeout', '15');
