@@ -309,4 +309,70 @@ describe('IKE sessions over an in-memory network', () => {
     i.close();
     expect(run(i, r, log).map((e) => e.type).sort()).toEqual(['deleted', 'deleted']);
   });
+
+  it.each(['rekey seed one', 'rekey seed two', 'rekey seed three'])('resolves simultaneous Child SA rekeys: the SA with the lowest nonce goes, one pair survives (§2.8.1) [%s]', (seed) => {
+    const clock = new TestClock();
+    const i = new IkeInitiatorSession(
+      { ctx: { provider: nobleProvider, random: seededRandom(`${seed} i`), clock }, ike: { proposals }, local: A, remote: B },
+      { localId: ID_A, sharedSecret: PSK, child: { espProposals: esp, localTs: tsA, remoteTs: tsB, mode: 'tunnel' } },
+    );
+    const r = new IkeResponderSession(
+      { ctx: { provider: nobleProvider, random: seededRandom(`${seed} r`), clock }, ike: { proposals }, local: B, remote: A },
+      { localId: ID_B, sharedSecretFor: () => PSK, child: { espProposals: esp, localTs: tsB, remoteTs: tsA, mode: 'tunnel' } },
+    );
+    const log: { from: 'i' | 'r'; ev: Sent }[] = [];
+    i.start();
+    const up = run(i, r, log).find((e) => e.type === 'established');
+    if (up?.type !== 'established') throw new Error('not established');
+    const [oldI] = i.childSas;
+    const [oldR] = r.childSas;
+    const start = log.length;
+    // CREATE_CHILD_SA {N(REKEY_SA)...} --> and <-- CREATE_CHILD_SA {N(REKEY_SA)...} cross on the wire.
+    i.rekeyChild(oldI);
+    r.rekeyChild(oldR);
+    const events = run(i, r, log);
+    expect(events.filter((e) => e.type === 'child-created')).toHaveLength(4);
+    expect(events.filter((e) => e.type === 'child-deleted')).toHaveLength(4);
+    expect(i.childSas).toHaveLength(1);
+    expect(r.childSas).toHaveLength(1);
+    const [ci] = i.childSas;
+    const [cr] = r.childSas;
+    expect(ci).not.toBe(oldI);
+    expect(ci.outboundSpi).toEqual(cr.inboundSpi);
+    expect(ci.inboundSpi).toEqual(cr.outboundSpi);
+    expect(ci.outbound).toEqual(cr.inbound);
+    expect(ci.inbound).toEqual(cr.outbound);
+    expect([i.state, r.state]).toEqual(['established', 'established']);
+
+    // Which pair should survive, read from the wire: open the four CREATE_CHILD_SA messages.
+    const opened = log.slice(start).flatMap((l) => {
+      if (exchangeOf(l.ev.datagram) !== ExchangeType.CREATE_CHILD_SA) return [];
+      const protection = l.from === 'i' ? up.sa.protections.fromInitiator : up.sa.protections.fromResponder;
+      const m = decodeMessage(l.ev.datagram);
+      const payloads = decodeEncryptedPayloads(protection, l.ev.datagram, m).payloads;
+      const nonce = payloads.find((p) => p.kind === 'Nonce');
+      const sa = payloads.find((p) => p.kind === 'SA');
+      if (nonce?.kind !== 'Nonce' || sa?.kind !== 'SA') throw new Error('CREATE_CHILD_SA without Nonce/SA');
+      return [{ from: l.from, response: m.header.response, nonce: nonce.nonceData, spi: sa.proposals[0].spi }];
+    });
+    const exchange = (requester: 'i' | 'r') => {
+      const req = opened.find((o) => o.from === requester && !o.response)!;
+      const resp = opened.find((o) => o.from !== requester && o.response)!;
+      const low = [req.nonce, resp.nonce].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)))[0];
+      // i's inbound SPI of the pair this exchange made.
+      return { low, iInbound: requester === 'i' ? req.spi : resp.spi };
+    };
+    const byI = exchange('i');
+    const byR = exchange('r');
+    const survivor = Buffer.compare(Buffer.from(byI.low), Buffer.from(byR.low)) < 0 ? byR : byI;
+    expect(ci.inboundSpi).toEqual(survivor.iInbound);
+    outcomes.add(survivor === byI ? 'initiator-made pair survives' : 'responder-made pair survives');
+  });
+
+  afterAll(() => {
+    // The seeds above exercise both outcomes of the nonce comparison.
+    expect([...outcomes].sort()).toEqual(['initiator-made pair survives', 'responder-made pair survives']);
+  });
 });
+
+const outcomes = new Set<string>();

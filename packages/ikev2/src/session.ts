@@ -76,6 +76,17 @@ export interface IkeSessionOptions {
   retransmit?: RetransmitPolicy;
 }
 
+/** Octet strings in lexicographic order (a proper prefix first), as §2.8.1 compares nonces. */
+function compareOctets(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+}
+
+function lowest(a: Uint8Array, b: Uint8Array): Uint8Array {
+  return compareOctets(a, b) <= 0 ? a : b;
+}
+
 abstract class IkeSessionBase {
   protected readonly events: IkeEvent[] = [];
   protected out: Outstanding | undefined;
@@ -91,6 +102,9 @@ abstract class IkeSessionBase {
   state: IkeSessionState = 'idle';
   protected readonly policy: RetransmitPolicy;
   protected children: ChildSaResult[] = [];
+  /** Our Child SA rekey in flight, and the peer's rekey of the same SA if they cross (§2.8.1). */
+  private rekeying: { of: ChildSaResult; ni: Uint8Array } | undefined;
+  private collided: { of: ChildSaResult; created: ChildSaResult; ni: Uint8Array; nr: Uint8Array } | undefined;
   /** A new IKE SA the peer created by rekeying; it takes over when the peer deletes the old one. */
   private pendingIkeRekey: IkeSaInitResult | undefined;
   /** Requests waiting for the window (§2.3: one outstanding request). */
@@ -271,6 +285,10 @@ abstract class IkeSessionBase {
       const answer = answerCreateChild(this.options.ctx, this.sa, this.childConfig, this.children, payloads);
       this.respond(messageId, message, exchangeType, answer.response);
       if (answer.created !== undefined) {
+        if (answer.rekeys !== undefined && answer.rekeys === this.rekeying?.of && answer.nonces !== undefined) {
+          // §2.8.1: both sides rekey the same Child SA; decided when our own rekey completes.
+          this.collided = { of: answer.rekeys, created: answer.created, ...answer.nonces };
+        }
         this.children.push(answer.created);
         this.events.push({ type: 'child-created', child: answer.created, ...(answer.rekeys !== undefined ? { rekeys: answer.rekeys } : {}) });
       }
@@ -343,12 +361,26 @@ abstract class IkeSessionBase {
     this.whenIdle(() => {
       if (this.state !== 'established' || !this.children.includes(child)) return;
       const req = buildCreateChildRequest(this.options.ctx, this.sa!, this.childConfig, child);
+      this.rekeying = { of: child, ni: req.ni };
       this.sendRequest(this.encrypted(ExchangeType.CREATE_CHILD_SA, false, this.nextRequestId, req.payloads), (message) => {
         const { payloads } = this.open(message);
         this.out = undefined;
+        this.rekeying = undefined;
         const created = req.finish(payloads);
         this.children.push(created);
         this.events.push({ type: 'child-created', child: created, rekeys: child });
+        const collided = this.collided?.of === child ? this.collided : undefined;
+        this.collided = undefined;
+        const nr = payloadOf(payloads, 'Nonce')?.nonceData;
+        if (collided !== undefined && nr !== undefined) {
+          // §2.8.1: the SA created with the lowest of the four nonces is redundant; the node
+          // that created it deletes it. The other node deletes the replaced SA.
+          const ours = lowest(req.ni, nr);
+          const theirs = lowest(collided.ni, collided.nr);
+          if (compareOctets(ours, theirs) < 0) this.deleteChild(created);
+          else this.deleteChild(child);
+          return;
+        }
         this.deleteChild(child);
       });
     });

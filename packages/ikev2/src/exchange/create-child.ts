@@ -60,6 +60,8 @@ export function deriveChildKeys(
 /** An outstanding CREATE_CHILD_SA request of ours. */
 export interface CreateChildRequest {
   payloads: Payload[];
+  /** Our nonce Ni (§2.8.1 compares nonces when rekeys collide). */
+  ni: Uint8Array;
   /** The Child SA this request rekeys, if any. */
   rekeys: ChildSaResult | undefined;
   finish(response: Payload[]): ChildSaResult;
@@ -88,6 +90,7 @@ export function buildCreateChildRequest(ctx: IkeInitContext, sa: IkeSaInitResult
   ];
   return {
     payloads,
+    ni,
     rekeys,
     finish(response: Payload[]): ChildSaResult {
       const error = response.find((p): p is NotifyPayload => p.kind === 'N' && p.notifyType < 16384);
@@ -135,6 +138,8 @@ export function buildCreateChildRequest(ctx: IkeInitContext, sa: IkeSaInitResult
 
 export interface CreateChildAnswer {
   response: Payload[];
+  /** The exchange's nonces, when a Child SA was created. */
+  nonces?: { ni: Uint8Array; nr: Uint8Array };
   /** The new Child SA, when one was created. */
   created?: ChildSaResult;
   /** The Child SA it replaces (REKEY_SA). */
@@ -205,5 +210,5 @@ export function answerCreateChild(ctx: IkeInitContext, sa: IkeSaInitResult, chil
     { kind: 'TSr', trafficSelectors: localTs.map((t) => ({ ...t })) },
     ...(transport ? [notify(NotifyType.USE_TRANSPORT_MODE)] : []),
   ];
-  return { response, created, ...(rekeys !== undefined ? { rekeys } : {}) };
+  return { response, created, nonces: { ni: nonce.nonceData.slice(), nr }, ...(rekeys !== undefined ? { rekeys } : {}) };
 }
