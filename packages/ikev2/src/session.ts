@@ -13,7 +13,7 @@
  * - INFORMATIONAL: Delete of the IKE SA in both directions and empty liveness requests (§1.4.1,
  *   §2.4).
  */
-import { DecodeError } from '@layersec/wire';
+import { DecodeError, bytesEqual } from '@layersec/wire';
 import { ExchangeType, IKE_NAT_T_PORT, NotifyType, ProtocolId } from './constants.js';
 import type { Clock } from './clock.js';
 import { IkeIntegrityError, IkeNotifyError } from './errors.js';
@@ -262,9 +262,11 @@ abstract class IkeSessionBase {
 
   /** The peer's INFORMATIONAL requests once the IKE SA is up (§1.4, §2.4). */
   protected onInformationalRequest(message: Uint8Array, messageId: number): void {
-    if (this.cachedResponse !== undefined && messageId === this.cachedResponse.messageId) {
-      // §2.1: a retransmitted request is answered with the same response.
-      this.transmit(this.cachedResponse.datagram);
+    const cached = this.cachedResponse;
+    if (cached !== undefined && messageId === cached.messageId) {
+      // §2.1: a retransmitted request is answered with the same response; anything else with
+      // that Message ID is not a retransmission and gets nothing.
+      if (bytesEqual(cached.request, message)) this.transmit(cached.datagram);
       return;
     }
     if (messageId !== this.expectedPeerId || this.sa === undefined) return;
