@@ -30,7 +30,7 @@ import {
   id_ce_subjectKeyIdentifier,
 } from '@peculiar/asn1-x509';
 import type { CryptoProvider, PrivateKey, PublicKey, SignatureScheme } from '../types.js';
-import { encodeSubjectPublicKeyInfo, publicKeyOf } from '../keys/keys.js';
+import { bigIntToInteger, encodeSubjectPublicKeyInfo, publicKeyOf } from '../keys/keys.js';
 import { algorithmIdentifierFor, defaultSchemeFor } from './algorithms.js';
 import { type Certificate, formatIpAddress, KEY_USAGE_BITS, KeyPurpose, type KeyUsageName, parseCertificate } from './certificate.js';
 import { X509Error } from './errors.js';
@@ -126,12 +126,7 @@ function randomSerial(provider: CryptoProvider): bigint {
 }
 
 function integerContent(v: bigint): ArrayBuffer {
-  let hex = v.toString(16);
-  if (hex.length % 2) hex = '0' + hex;
-  if (parseInt(hex.slice(0, 2), 16) & 0x80) hex = '00' + hex;
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out.buffer;
+  return bigIntToInteger(v).slice().buffer;
 }
 
 /** Builds and signs a certificate; the result is parsed back, so it is what a peer will see. */
