@@ -375,4 +375,35 @@ describe('IKE sessions over an in-memory network', () => {
   });
 });
 
+describe('IKE session lifetimes', () => {
+  it('rekeys the Child SA and the IKE SA when their rekey times come (swanctl rekey_time)', () => {
+    const clock = new TestClock();
+    const i = new IkeInitiatorSession(
+      { ctx: { provider: nobleProvider, random: seededRandom('li'), clock }, ike: { proposals }, local: A, remote: B, lifetimes: { ikeRekeyMs: 10000, childRekeyMs: 4000 } },
+      { localId: ID_A, sharedSecret: PSK, child: { espProposals: esp, localTs: tsA, remoteTs: tsB, mode: 'tunnel' } },
+    );
+    const r = new IkeResponderSession(
+      { ctx: { provider: nobleProvider, random: seededRandom('lr'), clock }, ike: { proposals }, local: B, remote: A },
+      { localId: ID_B, sharedSecretFor: () => PSK, child: { espProposals: esp, localTs: tsB, remoteTs: tsA, mode: 'tunnel' } },
+    );
+    const log: { from: 'i' | 'r'; ev: Sent }[] = [];
+    i.start();
+    run(i, r, log);
+    expect(i.nextDeadline).toBe(4000);
+    expect(r.nextDeadline).toBeUndefined();
+    const kinds: string[] = [];
+    for (const t of [4000, 8000, 10000]) {
+      clock.t = t;
+      expect(i.nextDeadline).toBe(t);
+      i.tick(t);
+      kinds.push(...run(i, r, log).map((e) => `${t}:${e.type}`));
+    }
+    expect(kinds.filter((k) => k.startsWith('4000:')).sort()).toEqual(['4000:child-created', '4000:child-created', '4000:child-deleted', '4000:child-deleted']);
+    expect(kinds.filter((k) => k.startsWith('8000:')).sort()).toEqual(['8000:child-created', '8000:child-created', '8000:child-deleted', '8000:child-deleted']);
+    expect(kinds.filter((k) => k.startsWith('10000:'))).toEqual(['10000:ike-rekeyed', '10000:ike-rekeyed']);
+    expect(i.nextDeadline).toBe(12000);
+    expect(i.childSas).toHaveLength(1);
+  });
+});
+
 const outcomes = new Set<string>();

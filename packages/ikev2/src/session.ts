@@ -74,6 +74,11 @@ export interface IkeSessionOptions {
   local: Endpoint;
   remote: Endpoint;
   retransmit?: RetransmitPolicy;
+  /**
+   * Rekey the IKE SA / each Child SA this long after it was established (swanctl.conf
+   * `rekey_time`); no rekeying on time when absent.
+   */
+  lifetimes?: { ikeRekeyMs?: number; childRekeyMs?: number };
 }
 
 /** Octet strings in lexicographic order (a proper prefix first), as §2.8.1 compares nonces. */
@@ -102,6 +107,8 @@ abstract class IkeSessionBase {
   state: IkeSessionState = 'idle';
   protected readonly policy: RetransmitPolicy;
   protected children: ChildSaResult[] = [];
+  private ikeRekeyAt: number | undefined;
+  private readonly childRekeyAt = new Map<ChildSaResult, number>();
   /** Our Child SA rekey in flight, and the peer's rekey of the same SA if they cross (§2.8.1). */
   private rekeying: { of: ChildSaResult; ni: Uint8Array } | undefined;
   private collided: { of: ChildSaResult; created: ChildSaResult; ni: Uint8Array; nr: Uint8Array } | undefined;
@@ -135,11 +142,47 @@ abstract class IkeSessionBase {
 
   /** The time `tick` must next be called at, if any. */
   get nextDeadline(): number | undefined {
-    return this.out?.deadline;
+    let next = this.out?.deadline;
+    const consider = (t: number | undefined) => {
+      if (t !== undefined && (next === undefined || t < next)) next = t;
+    };
+    if (this.state === 'established') {
+      consider(this.ikeRekeyAt);
+      for (const t of this.childRekeyAt.values()) consider(t);
+    }
+    return next;
   }
 
-  /** Retransmits or gives up once the deadline has passed (§2.1: back-off, then failure). */
+  /**
+   * Retransmits or gives up once the deadline has passed (§2.1: back-off, then failure), and
+   * starts the rekeys whose time has come.
+   */
   tick(now: number): void {
+    this.retransmitIfDue(now);
+    if (this.state !== 'established') return;
+    if (this.ikeRekeyAt !== undefined && now >= this.ikeRekeyAt) {
+      this.ikeRekeyAt = undefined;
+      this.rekeyIkeSa();
+    }
+    for (const [child, at] of [...this.childRekeyAt]) {
+      if (now < at) continue;
+      this.childRekeyAt.delete(child);
+      this.rekeyChild(child);
+    }
+  }
+
+  /** Lifetime timers (§2.8): the IKE SA's from its (re)establishment, each Child SA's from its creation. */
+  protected startIkeLifetime(): void {
+    const ms = this.options.lifetimes?.ikeRekeyMs;
+    this.ikeRekeyAt = ms === undefined ? undefined : this.options.ctx.clock.now() + ms;
+  }
+
+  protected startChildLifetime(child: ChildSaResult): void {
+    const ms = this.options.lifetimes?.childRekeyMs;
+    if (ms !== undefined) this.childRekeyAt.set(child, this.options.ctx.clock.now() + ms);
+  }
+
+  private retransmitIfDue(now: number): void {
     const o = this.out;
     if (o === undefined || now < o.deadline) return;
     if (o.tries >= this.policy.maxTries) {
@@ -292,6 +335,7 @@ abstract class IkeSessionBase {
           this.collided = { of: answer.rekeys, created: answer.created, ...answer.nonces };
         }
         this.children.push(answer.created);
+        this.startChildLifetime(answer.created);
         this.events.push({ type: 'child-created', child: answer.created, ...(answer.rekeys !== undefined ? { rekeys: answer.rekeys } : {}) });
       }
       return;
@@ -317,6 +361,7 @@ abstract class IkeSessionBase {
     this.respond(messageId, message, ExchangeType.INFORMATIONAL, answer);
     for (const c of gone) {
       this.children = this.children.filter((x) => x !== c);
+      this.childRekeyAt.delete(c);
       this.events.push({ type: 'child-deleted', child: c, by: 'peer' });
     }
     if (deletesIke && this.pendingIkeRekey !== undefined) {
@@ -370,6 +415,7 @@ abstract class IkeSessionBase {
         this.rekeying = undefined;
         const created = req.finish(payloads);
         this.children.push(created);
+        this.startChildLifetime(created);
         this.events.push({ type: 'child-created', child: created, rekeys: child });
         const collided = this.collided?.of === child ? this.collided : undefined;
         this.collided = undefined;
@@ -395,6 +441,7 @@ abstract class IkeSessionBase {
     this.nextRequestId = 0;
     this.expectedPeerId = 0;
     this.cachedResponse = undefined;
+    this.startIkeLifetime();
     this.events.push({ type: 'ike-rekeyed', old, sa: next });
   }
 
@@ -430,6 +477,7 @@ abstract class IkeSessionBase {
         this.out = undefined;
         const created = req.finish(payloads);
         this.children.push(created);
+        this.startChildLifetime(created);
         this.events.push({ type: 'child-created', child: created });
       });
     });
@@ -444,6 +492,7 @@ abstract class IkeSessionBase {
         this.open(message);
         this.out = undefined;
         this.children = this.children.filter((x) => x !== child);
+        this.childRekeyAt.delete(child);
         this.events.push({ type: 'child-deleted', child, by: 'local' });
       });
     });
@@ -506,7 +555,12 @@ export class IkeInitiatorSession extends IkeSessionBase {
       if (done.kind === 'ignored') return;
       this.out = undefined;
       this.state = 'established';
-      if (done.result.child.kind === 'established') this.children.push(done.result.child.sa);
+      const first = done.result.child;
+      if (first.kind === 'established') {
+        this.children.push(first.sa);
+        this.startChildLifetime(first.sa);
+      }
+      this.startIkeLifetime();
       this.events.push({ type: 'established', sa: this.sa!, auth: done.result });
     });
   }
@@ -575,7 +629,12 @@ export class IkeResponderSession extends IkeSessionBase {
       this.transmit(datagram);
       if (out.kind === 'established') {
         this.state = 'established';
-        if (out.result.child.kind === 'established') this.children.push(out.result.child.sa);
+        const first = out.result.child;
+        if (first.kind === 'established') {
+          this.children.push(first.sa);
+          this.startChildLifetime(first.sa);
+        }
+        this.startIkeLifetime();
         this.events.push({ type: 'established', sa: this.sa, auth: out.result });
       } else {
         this.fail(new IkeNotifyError(out.notifyType, new Uint8Array(0), out.reason));

@@ -109,7 +109,9 @@ describe('swanctl.conf subset', () => {
                   certs = moonCert.pem, moonCert2.pem }
           remote { auth = pubkey
                    id = "C=CH, O=strongSwan, CN=\\"sun\\"" }
+          rekey_time = 4h
           children { net { esp_proposals = aes128-sha256-esn
+                           rekey_time = 90
                            mode = transport } }
         }
       }
@@ -119,6 +121,8 @@ describe('swanctl.conf subset', () => {
     expect(home.remoteAddrs).toEqual(['192.0.2.1', '192.0.2.2']);
     expect(home.localAddrs).toEqual(['%any']);
     expect(home.remotePort).toBe(4500);
+    expect(home.rekeyTimeMs).toBe(4 * 3600 * 1000);
+    expect(home.children[0].rekeyTimeMs).toBe(90_000);
     expect(home.version).toBe(0);
     expect(home.proposals[0]).toEqual({
       encr: [{ id: EncrId.ENCR_AES_CBC, keyLength: 256 }, { id: EncrId.ENCR_AES_CBC, keyLength: 128 }],
@@ -172,6 +176,7 @@ describe('swanctl.conf subset', () => {
     expect(e.message).toMatch(/blowfish/);
     expect(configError(() => parseSwanctlConf(INTEROP_EXAMPLE.replace('auth = psk\n                id = a@test', 'auth = eap\n                id = a@test'))).line).toBe(6);
     expect(configError(() => parseSwanctlConf(INTEROP_EXAMPLE.replace('version = 2', 'version = 1'))).line).toBe(2);
-    expect(configError(() => parseSwanctlConf(INTEROP_EXAMPLE.replace('local_addrs', 'rekey_time = 1h\n local_addrs'))).line).toBe(3);
+    expect(configError(() => parseSwanctlConf(INTEROP_EXAMPLE.replace('version = 2', 'version = 2\n rekey_time = soon'))).line).toBe(3);
+    expect(configError(() => parseSwanctlConf(INTEROP_EXAMPLE.replace('local_addrs', 'dpd_delay = 30s\n local_addrs'))).line).toBe(3);
   });
 });

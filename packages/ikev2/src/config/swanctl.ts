@@ -2,9 +2,9 @@
  * A reader for the subset of strongSwan's swanctl.conf that layersec's IKE CLI uses, so that a
  * strongSwan user's file works unchanged:
  *
- *   connections { NAME { version, local_addrs, remote_addrs, local_port, remote_port, proposals,
+ *   connections { NAME { version, local_addrs, remote_addrs, local_port, remote_port, proposals, rekey_time,
  *                        local { auth, id, certs }, remote { auth, id },
- *                        children { NAME { local_ts, remote_ts, esp_proposals, mode, start_action } } } }
+ *                        children { NAME { local_ts, remote_ts, esp_proposals, mode, start_action, rekey_time } } } }
  *   secrets { ike-NAME { id, id-*, secret } }
  *
  * The syntax is strongSwan's settings format: `name { ... }` sections, `key = value` settings
@@ -138,6 +138,8 @@ export interface ChildConfig {
   espProposals: ProposalSpec[];
   mode: 'tunnel' | 'transport';
   startAction: 'none' | 'trap' | 'start';
+  /** `rekey_time` in milliseconds, when set. */
+  rekeyTimeMs?: number;
 }
 
 export interface ConnectionConfig {
@@ -153,6 +155,8 @@ export interface ConnectionConfig {
   local: AuthConfig;
   remote: AuthConfig;
   children: ChildConfig[];
+  /** `rekey_time` of the IKE SA in milliseconds, when set. */
+  rekeyTimeMs?: number;
 }
 
 export interface SharedSecret {
@@ -225,7 +229,7 @@ function auth(section: SettingsSection | undefined, side: string, connLine: numb
 }
 
 function child(section: SettingsSection): ChildConfig {
-  known(section, ['local_ts', 'remote_ts', 'esp_proposals', 'mode', 'start_action']);
+  known(section, ['local_ts', 'remote_ts', 'esp_proposals', 'mode', 'start_action', 'rekey_time']);
   const mode = setting(section, 'mode');
   if (mode !== undefined && mode.value !== 'tunnel' && mode.value !== 'transport') {
     throw new SwanctlConfigError(mode.line, `mode = ${mode.value} is not supported (tunnel, transport)`);
@@ -234,7 +238,9 @@ function child(section: SettingsSection): ChildConfig {
   if (start !== undefined && !['none', 'trap', 'start'].includes(start.value)) {
     throw new SwanctlConfigError(start.line, `start_action = ${start.value} is not supported`);
   }
+  const rekeyTimeMs = duration(section, 'rekey_time');
   return {
+    ...(rekeyTimeMs !== undefined ? { rekeyTimeMs } : {}),
     name: section.name,
     localTs: list(setting(section, 'local_ts')?.value ?? 'dynamic'),
     remoteTs: list(setting(section, 'remote_ts')?.value ?? 'dynamic'),
@@ -245,12 +251,14 @@ function child(section: SettingsSection): ChildConfig {
 }
 
 function connection(section: SettingsSection): ConnectionConfig {
-  known(section, ['version', 'local_addrs', 'remote_addrs', 'local_port', 'remote_port', 'proposals'], ['local', 'remote', 'children']);
+  known(section, ['version', 'local_addrs', 'remote_addrs', 'local_port', 'remote_port', 'proposals', 'rekey_time'], ['local', 'remote', 'children']);
   const v = setting(section, 'version');
   if (v !== undefined && v.value !== '0' && v.value !== '2') throw new SwanctlConfigError(v.line, `version = ${v.value}: only IKEv2 is supported`);
   const children = section.sections.find((s) => s.name === 'children');
   if (children !== undefined) known(children, [], children.sections.map((s) => s.name));
+  const rekeyTimeMs = duration(section, 'rekey_time');
   return {
+    ...(rekeyTimeMs !== undefined ? { rekeyTimeMs } : {}),
     name: section.name,
     version: v?.value === '2' ? 2 : 0,
     localAddrs: list(setting(section, 'local_addrs')?.value ?? '%any'),
@@ -262,6 +270,17 @@ function connection(section: SettingsSection): ConnectionConfig {
     remote: auth(section.sections.find((s) => s.name === 'remote'), 'remote', section.line),
     children: (children?.sections ?? []).map(child),
   };
+}
+
+const TIME_UNITS: Readonly<Record<string, number>> = { '': 1000, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** strongSwan's time values: a number with an optional s, m, h or d (seconds by default). */
+function duration(section: SettingsSection, key: string): number | undefined {
+  const s = setting(section, key);
+  if (s === undefined) return undefined;
+  const m = /^(\d+)\s*([smhd]?)$/.exec(s.value);
+  if (!m) throw new SwanctlConfigError(s.line, `'${key}' = ${s.value} is not a time (e.g. 4h, 30m, 90s)`);
+  return Number(m[1]) * TIME_UNITS[m[2]];
 }
 
 function base64(s: string, line: number): Uint8Array {
