@@ -121,3 +121,5 @@ export { type DatagramDriver } from './udp.js';
 export { type IkeResponderServiceOptions, type ServiceEvent, IkeResponderService } from './responder-service.js';
 export { type CreateChildRequest, type CreateChildAnswer, buildCreateChildRequest, answerCreateChild, deriveChildKeys } from './exchange/create-child.js';
 export { type IkeRekeyRequest, type IkeRekeyAnswer, buildIkeRekeyRequest, answerIkeRekey } from './exchange/ike-rekey.js';
+export { signAuth, verifyAuth, certPayloads, certReqPayload, identityInCertificate, verifyPeerCertificates } from './sa/signature-auth.js';
+export type { SigningCredentials, CertificateTrust } from './exchange/ike-auth.js';

@@ -256,11 +256,9 @@ abstract class IkeSessionBase {
     } catch (e) {
       // Garbage and forgeries cost nothing but a dropped datagram; a refusal by the peer ends the SA.
       if (e instanceof DecodeError || e instanceof IkeIntegrityError) return;
-      if (e instanceof IkeNotifyError) {
-        this.fail(e);
-        return;
-      }
-      throw e;
+      // Anything else (a refusal by the peer, credentials that cannot serve what it asked for)
+      // ends this IKE SA; nothing a datagram holds throws out of here.
+      this.fail(e instanceof Error ? e : new Error(String(e)));
     }
   }
 

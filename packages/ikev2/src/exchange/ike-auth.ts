@@ -10,15 +10,16 @@
  * (NO_PROPOSAL_CHOSEN, TS_UNACCEPTABLE) instead of SA/TSi/TSr (§1.2). Certificates and signature
  * methods are not part of this task yet.
  */
-import { childSaKeys, type ChildSaDirectionKeys } from '@layersec/crypto-primitives';
+import { childSaKeys, type Certificate, type ChildSaDirectionKeys, type PrivateKey } from '@layersec/crypto-primitives';
 import { DecodeError, bytesEqual } from '@layersec/wire';
 import { AuthMethod, ExchangeType, IntegId, NotifyType, ProtocolId, isErrorNotify } from '../constants.js';
 import type { ProposalSpec } from '../config/proposals.js';
 import { proposalToWire } from '../config/proposals.js';
 import { IkeIntegrityError, IkeNotifyError } from '../errors.js';
 import { decodeEncryptedPayloads, encodeEncryptedMessage, skKeyLengths } from '../messages/encrypted.js';
-import { decodeMessage, notifiesOf, payloadOf, type IkeHeaderFields } from '../messages/message.js';
-import type { IdPayload, NotifyPayload, Payload, Proposal, TrafficSelector } from '../messages/payloads.js';
+import { decodeMessage, notifiesOf, payloadOf, payloadsOf, type IkeHeaderFields } from '../messages/message.js';
+import type { AuthPayload, IdPayload, NotifyPayload, Payload, Proposal, TrafficSelector } from '../messages/payloads.js';
+import { certPayloads, certReqPayload, signAuth, verifyAuth, verifyPeerCertificates } from '../sa/signature-auth.js';
 import { sharedKeyAuth, signedOctets, verifySharedKeyAuth } from '../sa/auth.js';
 import type { Identity } from '../sa/identity.js';
 import { ikePrfOf } from '../sa/keys.js';
@@ -34,11 +35,29 @@ export interface ChildConfigResolved {
   mode: 'tunnel' | 'transport';
 }
 
+/** This side's signature credentials (`auth = pubkey`): its key and certificate chain, leaf first (DER). */
+export interface SigningCredentials {
+  privateKey: PrivateKey;
+  certificates: Uint8Array[];
+}
+
+/** What a peer's certificate must chain to, and the wall-clock time its validity is checked at. */
+export interface CertificateTrust {
+  trustAnchors: Certificate[];
+  /** Injected wall-clock time (certificates' notBefore/notAfter). */
+  now(): Date;
+}
+
 export interface IkeAuthInitiatorConfig {
   localId: Identity;
   /** The responder's identity to ask for (IDr in the request) and to insist on; any when absent. */
   remoteId?: Identity;
-  sharedSecret: Uint8Array;
+  /** The shared key: this side authenticates with it unless `signing` is given, and checks a peer's shared-key AUTH with it. */
+  sharedSecret?: Uint8Array;
+  /** Authenticate by RFC 7427 signature with a certificate instead of the shared key. */
+  signing?: SigningCredentials;
+  /** Accept a responder that authenticates by signature with a certificate from these anchors. */
+  trust?: CertificateTrust;
   child: ChildConfigResolved;
   /** Send N(INITIAL_CONTACT) (§2.4): this is the only IKE SA with the peer. */
   initialContact?: boolean;
@@ -48,7 +67,43 @@ export interface IkeAuthResponderConfig {
   localId: Identity;
   /** The shared secret for an initiator's identity (and the IDr it asked for), or undefined to refuse. */
   sharedSecretFor(remoteId: Identity, requestedLocalId: Identity | undefined): Uint8Array | undefined;
+  /** Authenticate by RFC 7427 signature with a certificate instead of the shared key. */
+  signing?: SigningCredentials;
+  /** Accept initiators that authenticate by signature with a certificate from these anchors. */
+  trust?: CertificateTrust;
   child: ChildConfigResolved;
+}
+
+/**
+ * Checks a peer's AUTH over `octets`: a shared-key MIC with `secret`, or a signature by the key of
+ * a certificate (from its CERT payloads) that chains to `trust` and holds `peerId`.
+ */
+function peerAuthValid(
+  ctx: IkeInitContext,
+  sa: IkeSaInitResult,
+  auth: AuthPayload,
+  octets: Uint8Array,
+  peerId: Identity,
+  payloads: Payload[],
+  secret: Uint8Array | undefined,
+  trust: CertificateTrust | undefined,
+): boolean {
+  if (auth.authMethod === AuthMethod.SHARED_KEY_MESSAGE_INTEGRITY_CODE) {
+    return secret !== undefined && verifySharedKeyAuth(ctx.provider, sa.transforms.prf, secret, octets, auth.authenticationData);
+  }
+  if (trust === undefined) return false;
+  const leaf = verifyPeerCertificates(ctx.provider, payloadsOf(payloads, 'CERT'), trust.trustAnchors, peerId, trust.now());
+  return leaf?.publicKey !== undefined && verifyAuth(ctx.provider, auth.authMethod, auth.authenticationData, octets, leaf.publicKey);
+}
+
+/** Our AUTH payload (and CERT payloads) over `octets`: by signature when `signing`, else by the shared key. */
+function ownAuth(ctx: IkeInitContext, sa: IkeSaInitResult, octets: Uint8Array, signing: SigningCredentials | undefined, secret: Uint8Array | undefined): Payload[] {
+  if (signing !== undefined) {
+    const auth = signAuth(ctx.provider, signing.privateKey, octets, sa.peerSignatureHashAlgorithms);
+    return [...certPayloads(signing.certificates), { kind: 'AUTH', ...auth }];
+  }
+  if (secret === undefined) throw new RangeError('neither a shared key nor signing credentials');
+  return [{ kind: 'AUTH', authMethod: AuthMethod.SHARED_KEY_MESSAGE_INTEGRITY_CODE, authenticationData: sharedKeyAuth(ctx.provider, sa.transforms.prf, secret, octets) }];
 }
 
 /** A Child SA as negotiated: the data packages/esp needs for both directions. */
@@ -151,11 +206,15 @@ export class IkeAuthInitiator {
     const idi = this.idi();
     const octets = signedOctets(provider, sa.transforms.prf, sa.requestMessage, sa.nr, sa.keys.SK_pi, idi);
     this.offered = config.child.espProposals.map((p, i) => proposalToWire(p, i + 1, ProtocolId.ESP, this.spi, false));
+    const own = ownAuth(this.ctx, sa, octets, config.signing, config.sharedSecret);
+    // §1.2 order: IDi, [CERT,] [N(INITIAL_CONTACT),] [CERTREQ,] [IDr,] AUTH, SA, TSi, TSr
     const payloads: Payload[] = [
       idi,
+      ...own.filter((p) => p.kind === 'CERT'),
       ...(config.initialContact ? [notify(NotifyType.INITIAL_CONTACT)] : []),
+      ...(config.trust !== undefined ? [certReqPayload(provider, config.trust.trustAnchors)] : []),
       ...(config.remoteId !== undefined ? [{ kind: 'IDr' as const, ...config.remoteId }] : []),
-      { kind: 'AUTH', authMethod: AuthMethod.SHARED_KEY_MESSAGE_INTEGRITY_CODE, authenticationData: sharedKeyAuth(provider, sa.transforms.prf, config.sharedSecret, octets) },
+      ...own.filter((p) => p.kind === 'AUTH'),
       { kind: 'SA', proposals: this.offered },
       { kind: 'TSi', trafficSelectors: toWire(config.child.localTs) },
       { kind: 'TSr', trafficSelectors: toWire(config.child.remoteTs) },
@@ -187,12 +246,9 @@ export class IkeAuthInitiator {
     if (config.remoteId !== undefined && !sameId(peerId, config.remoteId)) {
       throw new IkeNotifyError(NotifyType.AUTHENTICATION_FAILED, EMPTY, 'the responder is not the identity asked for');
     }
-    if (auth.authMethod !== AuthMethod.SHARED_KEY_MESSAGE_INTEGRITY_CODE) {
-      throw new IkeNotifyError(NotifyType.AUTHENTICATION_FAILED, EMPTY, `Auth Method ${auth.authMethod} where a shared key was expected`);
-    }
     const octets = signedOctets(ctx.provider, sa.transforms.prf, sa.responseMessage, sa.ni, sa.keys.SK_pr, idr);
-    if (!verifySharedKeyAuth(ctx.provider, sa.transforms.prf, config.sharedSecret, octets, auth.authenticationData)) {
-      throw new IkeNotifyError(NotifyType.AUTHENTICATION_FAILED, EMPTY, "the responder's AUTH does not verify");
+    if (!peerAuthValid(ctx, sa, auth, octets, peerId, payloads, config.sharedSecret, config.trust)) {
+      throw new IkeNotifyError(NotifyType.AUTHENTICATION_FAILED, EMPTY, `the responder's AUTH (method ${auth.authMethod}) does not verify`);
     }
 
     const childError = payloads.find((p): p is NotifyPayload => p.kind === 'N' && isErrorNotify(p.notifyType));
@@ -294,21 +350,26 @@ export class IkeAuthResponder {
       return this.refuse(NotifyType.AUTHENTICATION_FAILED, 'the initiator asks for another identity');
     }
     const secret = config.sharedSecretFor(peerId, requested === undefined ? undefined : idOf(requested));
-    if (secret === undefined || auth.authMethod !== AuthMethod.SHARED_KEY_MESSAGE_INTEGRITY_CODE) {
-      return this.refuse(NotifyType.AUTHENTICATION_FAILED, 'no shared key for this identity and method');
+    if (secret === undefined && config.signing === undefined) {
+      return this.refuse(NotifyType.AUTHENTICATION_FAILED, 'no credentials for this identity');
     }
     const octets = signedOctets(ctx.provider, sa.transforms.prf, sa.requestMessage, sa.nr, sa.keys.SK_pi, idi);
-    if (!verifySharedKeyAuth(ctx.provider, sa.transforms.prf, secret, octets, auth.authenticationData)) {
-      return this.refuse(NotifyType.AUTHENTICATION_FAILED, "the initiator's AUTH does not verify");
+    if (!peerAuthValid(ctx, sa, auth, octets, peerId, payloads, secret, config.trust)) {
+      return this.refuse(NotifyType.AUTHENTICATION_FAILED, `the initiator's AUTH (method ${auth.authMethod}) does not verify`);
     }
 
     // Authenticated: IDr and AUTH go into the response whatever becomes of the Child SA.
     const idr: IdPayload = { kind: 'IDr', ...config.localId };
     const ourOctets = signedOctets(ctx.provider, sa.transforms.prf, sa.responseMessage, sa.ni, sa.keys.SK_pr, idr);
-    const authOut: Payload = { kind: 'AUTH', authMethod: AuthMethod.SHARED_KEY_MESSAGE_INTEGRITY_CODE, authenticationData: sharedKeyAuth(ctx.provider, sa.transforms.prf, secret, ourOctets) };
+    let authOut: Payload[];
+    try {
+      authOut = ownAuth(ctx, sa, ourOctets, config.signing, secret);
+    } catch (e) {
+      return this.refuse(NotifyType.AUTHENTICATION_FAILED, `cannot authenticate ourselves: ${(e as Error).message}`);
+    }
     const childRefused = (notifyType: number): AuthResponderOutcome => ({
       kind: 'established',
-      response: this.respond([idr, authOut, notify(notifyType)]),
+      response: this.respond([idr, ...authOut, notify(notifyType)]),
       result: { peerId, child: { kind: 'refused', notifyType } },
     });
 
@@ -328,7 +389,7 @@ export class IkeAuthResponder {
     const keys = childKeys(ctx, sa, selected.transforms, false);
     const response = this.respond([
       idr,
-      authOut,
+      ...authOut,
       { kind: 'SA', proposals: [selectedToWire(selected, ProtocolId.ESP, spi)] },
       { kind: 'TSi', trafficSelectors: toWire(remoteTs) },
       { kind: 'TSr', trafficSelectors: toWire(localTs) },

@@ -44,6 +44,8 @@ export interface IkeInitConfig {
   forceEncapsulation?: boolean;
   /** RFC 7427 §4 hash algorithms to announce; default SHA2-256/384/512 and Identity (RFC 8420). */
   signatureHashAlgorithms?: number[];
+  /** A CERTREQ the responder puts in its IKE_SA_INIT response (§3.7), asking for the initiator's certificate. */
+  certificateRequest?: Extract<Payload, { kind: 'CERTREQ' }>;
 }
 
 /** The UDP endpoints a message travels between, as this side sees them. */
@@ -410,6 +412,7 @@ export class IkeInitResponder {
       { kind: 'KE', dhGroup: kex.dhGroup, keyExchangeData: kex.keyExchangeData },
       { kind: 'Nonce', nonceData: nr },
       ...(nat.supported ? natd : []),
+      ...(this.config.certificateRequest !== undefined ? [this.config.certificateRequest] : []),
       // RFC 7427 §4: sent only to a peer that sent its own.
       ...(peerHashes.length > 0 ? [hashAlgorithmsNotify(this.config.signatureHashAlgorithms ?? DEFAULT_HASHES)] : []),
     ];
