@@ -14,9 +14,11 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nobleProvider, secureRandom } from '@layersec/crypto-primitives';
+import { nobleProvider, parseCertificates, parsePrivateKey, secureRandom } from '@layersec/crypto-primitives';
 import { toHex } from '@layersec/wire';
 import {
+  certReqPayload,
+  parseProposals,
   ikev2DecryptionTableRow,
   IkeInitiatorSession,
   IkeResponderSession,
@@ -61,6 +63,28 @@ function swanctlAsync(dir: string, ...args: string[]): Promise<{ status: number 
     p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     p.on('close', (status) => resolve({ status, stdout }));
   });
+}
+
+/**
+ * An ECDSA P-256 CA and two end-entity certificates made by openssl (subjectAltName email a9@test
+ * for our side, b9@test for charon's), laid out where swanctl --load-all looks for them.
+ */
+function makeCertificates(dir: string): void {
+  const o = (args: string[]) => sh('openssl', args);
+  for (const d of ['x509ca', 'x509', 'ecdsa', 'ours']) mkdirSync(join(dir, d), { recursive: true });
+  const ca = join(dir, 'ours', 'ca.key');
+  o(['ecparam', '-genkey', '-name', 'prime256v1', '-noout', '-out', ca]);
+  o(['req', '-x509', '-new', '-key', ca, '-subj', '/CN=layersec ikev2 test CA', '-days', '2', '-out', join(dir, 'x509ca', 'ca.pem'),
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  for (const [name, keyDir, certDir] of [['a9', 'ours', 'ours'], ['b9', 'ecdsa', 'x509']] as const) {
+    const key = join(dir, keyDir, `${name}.key`);
+    const ext = join(dir, 'ours', `${name}.ext`);
+    writeFileSync(ext, `subjectAltName=email:${name}@test\nkeyUsage=critical,digitalSignature\n`);
+    o(['ecparam', '-genkey', '-name', 'prime256v1', '-noout', '-out', key]);
+    o(['req', '-new', '-key', key, '-subj', `/CN=${name}@test`, '-out', join(dir, 'ours', `${name}.csr`)]);
+    o(['x509', '-req', '-in', join(dir, 'ours', `${name}.csr`), '-CA', join(dir, 'x509ca', 'ca.pem'), '-CAkey', ca, '-set_serial', name === 'a9' ? '2' : '3',
+      '-days', '1', '-extfile', ext, '-out', join(dir, certDir, `${name}.pem`)]);
+  }
 }
 
 /** tcpdump on `iface` into `file`, started once it says it is listening; `stop` ends it. */
@@ -132,6 +156,7 @@ describeLive('IKE_SA_INIT + IKE_AUTH + Delete with a live charon, both roles', (
 }
 `,
     );
+    makeCertificates(dir);
     const connections = CASES.map(
       (c, n) => `  c${n} { version = 2
     local_addrs = ${CHARONS}
@@ -145,6 +170,18 @@ describeLive('IKE_SA_INIT + IKE_AUTH + Delete with a live charon, both roles', (
                    remote_ts = 10.10.1.1/32
                    esp_proposals = ${c.esp} } } }`,
     );
+    connections.push(`  c9 { version = 2
+    local_addrs = ${CHARONS}
+    remote_addrs = ${OURS}
+    proposals = aes128gcm16-prfsha256-x25519
+    local { auth = pubkey
+            certs = b9.pem
+            id = b9@test }
+    remote { auth = pubkey
+             id = a9@test }
+    children { c { local_ts = 10.10.2.1/32
+                   remote_ts = 10.10.1.1/32
+                   esp_proposals = aes128gcm16 } } }`);
     writeFileSync(
       join(dir, 'swanctl.conf'),
       `connections {\n${connections.join('\n')}\n}\nsecrets { ${CASES.map((_c, n) => `ike-${n} { id-a = a${n}@test\n id-b = b${n}@test\n secret = "s3cretPSK${n}" }`).join('\n')} }\n`,
@@ -358,6 +395,79 @@ describeLive('IKE_SA_INIT + IKE_AUTH + Delete with a live charon, both roles', (
     } finally {
       udp.close();
       spawnSync('swanctl', ['--terminate', '--ike', `c${n}`, '--force', '--timeout', '1', '--uri', `unix://${dir}/run/charon.vici`]);
+    }
+  }, 60000);
+
+  it('ECDSA certificates (RFC 7427): our initiator and charon authenticate each other by signature', async () => {
+    const caCert = parseCertificates(readFileSync(join(dir, 'x509ca', 'ca.pem'), 'utf8'));
+    const ours = parseCertificates(readFileSync(join(dir, 'ours', 'a9.pem'), 'utf8'))[0];
+    const session = new IkeInitiatorSession(
+      {
+        ctx: { provider: nobleProvider, random: secureRandom, clock: monotonicClock },
+        ike: { proposals: parseSwanctlConf('connections { t { proposals = aes128gcm16-prfsha256-x25519\n local { auth = pubkey } remote { auth = pubkey } } }').connections[0].proposals },
+        local: { address: parseIpAddress(OURS)!, port: 500 },
+        remote: { address: parseIpAddress(CHARONS)!, port: 500 },
+      },
+      {
+        localId: identityFromString('a9@test'),
+        remoteId: identityFromString('b9@test'),
+        signing: { privateKey: parsePrivateKey(readFileSync(join(dir, 'ours', 'a9.key'), 'utf8')), certificates: [ours.der] },
+        trust: { trustAnchors: caCert, now: () => new Date() },
+        child: { espProposals: parseProposals('aes128gcm16', 'esp'), localTs: [parseTrafficSelector('10.10.1.1/32')], remoteTs: [parseTrafficSelector('10.10.2.1/32')], mode: 'tunnel' },
+      },
+    );
+    const udp = new IkeUdpEndpoint(session, OURS);
+    await udp.open();
+    try {
+      udp.run(() => session.start());
+      const up = await udp.waitFor((e) => e.type === 'established' || e.type === 'failed', 15000);
+      if (up.type !== 'established') throw up.type === 'failed' ? up.error : new Error(up.type);
+      expect(up.auth.peerId).toEqual(identityFromString('b9@test'));
+      const sas = swanctl(dir, '--list-sas', '--ike', 'c9');
+      expect(sas).toContain('ESTABLISHED');
+      expect(sas).toContain(`remote 'a9@test' @ ${OURS}[4500]`);
+      expect(sas).toContain('INSTALLED, TUNNEL-in-UDP');
+      udp.run(() => session.close());
+      expect(await udp.waitFor((e) => e.type === 'deleted' || e.type === 'failed', 15000)).toEqual({ type: 'deleted', by: 'local' });
+    } finally {
+      udp.close();
+      spawnSync('swanctl', ['--terminate', '--ike', 'c9', '--force', '--timeout', '1', '--uri', `unix://${dir}/run/charon.vici`]);
+    }
+  }, 40000);
+
+  it('ECDSA certificates (RFC 7427): charon initiates to our responder, both authenticate by signature', async () => {
+    const caCert = parseCertificates(readFileSync(join(dir, 'x509ca', 'ca.pem'), 'utf8'));
+    const ours = parseCertificates(readFileSync(join(dir, 'ours', 'a9.pem'), 'utf8'))[0];
+    const session = new IkeResponderSession(
+      {
+        ctx: { provider: nobleProvider, random: secureRandom, clock: monotonicClock },
+        ike: { proposals: parseProposals('aes128gcm16-prfsha256-x25519', 'ike'), certificateRequest: certReqPayload(nobleProvider, caCert) },
+        local: { address: parseIpAddress(OURS)!, port: 500 },
+        remote: { address: parseIpAddress(CHARONS)!, port: 500 },
+      },
+      {
+        localId: identityFromString('a9@test'),
+        sharedSecretFor: () => undefined,
+        signing: { privateKey: parsePrivateKey(readFileSync(join(dir, 'ours', 'a9.key'), 'utf8')), certificates: [ours.der] },
+        trust: { trustAnchors: caCert, now: () => new Date() },
+        child: { espProposals: parseProposals('aes128gcm16', 'esp'), localTs: [parseTrafficSelector('10.10.1.1/32')], remoteTs: [parseTrafficSelector('10.10.2.1/32')], mode: 'tunnel' },
+      },
+    );
+    const udp = new IkeUdpEndpoint(session, OURS);
+    await udp.open();
+    try {
+      const initiated = swanctlAsync(dir, '--initiate', '--child', 'c', '--ike', 'c9', '--timeout', '15');
+      const up = await udp.waitFor((e) => e.type === 'established' || e.type === 'failed', 20000);
+      if (up.type !== 'established') throw up.type === 'failed' ? up.error : new Error(up.type);
+      expect((await initiated).stdout).toContain('initiate completed successfully');
+      expect(up.auth.peerId).toEqual(identityFromString('b9@test'));
+      expect(swanctl(dir, '--list-sas', '--ike', 'c9')).toContain('ESTABLISHED');
+      const terminated = swanctlAsync(dir, '--terminate', '--ike', 'c9', '--timeout', '15');
+      expect(await udp.waitFor((e) => e.type === 'deleted' || e.type === 'failed', 20000)).toEqual({ type: 'deleted', by: 'peer' });
+      expect((await terminated).status).toBe(0);
+    } finally {
+      udp.close();
+      spawnSync('swanctl', ['--terminate', '--ike', 'c9', '--force', '--timeout', '1', '--uri', `unix://${dir}/run/charon.vici`]);
     }
   }, 60000);
 });
