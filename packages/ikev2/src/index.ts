@@ -116,7 +116,7 @@ export {
   IkeResponderSession,
 } from './session.js';
 export { IkeUdpEndpoint, monotonicClock } from './udp.js';
-export { ikev2DecryptionTableRow } from './wireshark.js';
+export { ikev2DecryptionTableRow, espSaRows } from './wireshark.js';
 export { type DatagramDriver } from './udp.js';
 export { type IkeResponderServiceOptions, type ServiceEvent, IkeResponderService } from './responder-service.js';
 export { type CreateChildRequest, type CreateChildAnswer, buildCreateChildRequest, answerCreateChild, deriveChildKeys } from './exchange/create-child.js';

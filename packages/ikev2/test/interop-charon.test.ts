@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { nobleProvider, parseCertificates, parsePrivateKey, secureRandom } from '@layersec/crypto-primitives';
 import { toHex } from '@layersec/wire';
 import {
+  espSaRows,
   certReqPayload,
   parseProposals,
   ikev2DecryptionTableRow,
@@ -147,7 +148,7 @@ describeLive('IKE_SA_INIT + IKE_AUTH + Delete with a live charon, both roles', (
       join(dir, 'strongswan.conf'),
       `charon {
   load = random nonce openssl pem pkcs1 pkcs8 x509 pubkey curve25519 aes sha1 sha2 hmac gcm kdf kernel-libipsec kernel-netlink socket-default vici updown
-  install_routes = no
+  install_routes = yes
   plugins { vici { socket = unix://${dir}/run/charon.vici } }
   filelog { main { path = ${dir}/charon.log
     default = 1
@@ -280,6 +281,13 @@ describeLive('IKE_SA_INIT + IKE_AUTH + Delete with a live charon, both roles', (
       expect(sas).toContain(`out ${toHex(childSa.sa.inboundSpi)}`);
       expect(sas).toContain('10.10.1.1/32');
 
+      // charon sends ESP into the Child SA (a ping from its protected address to ours); we do not
+      // answer it, tshark decrypts it below with our keys.
+      await new Promise<void>((resolve) => {
+        spawn('ip', ['netns', 'exec', NS, 'ping', '-c', '1', '-W', '1', '-I', '10.10.2.1', '10.10.1.1'], { stdio: 'ignore' }).on('close', () => resolve());
+      });
+      const espRows = espSaRows(childSa.sa, parseIpAddress(OURS)!, parseIpAddress(CHARONS)!);
+
       // CREATE_CHILD_SA {N(REKEY_SA), SA, Ni, KEi, TSi, TSr} -->  then INFORMATIONAL {D(ESP)} -->
       udp.run(() => session.rekeyChild(session.childSas[0]));
       await udp.waitFor((e) => (e.type === 'child-deleted' && e.by === 'local') || e.type === 'failed', 15000);
@@ -310,7 +318,18 @@ describeLive('IKE_SA_INIT + IKE_AUTH + Delete with a live charon, both roles', (
       await capture.stop();
       const row = ikev2DecryptionTableRow(up.sa);
       if (row === undefined) throw new Error('no Wireshark names for these transforms');
-      const dissected = sh('tshark', ['-r', pcap, '-o', `uat:ikev2_decryption_table:${row}`, '-V']);
+      if (espRows === undefined) throw new Error('no Wireshark names for the ESP transforms');
+      const dissected = sh('tshark', [
+        '-r', pcap,
+        '-o', `uat:ikev2_decryption_table:${row}`,
+        '-o', 'esp.enable_encryption_decode:TRUE',
+        '-o', 'esp.enable_authentication_check:TRUE',
+        '-o', `uat:esp_sa:${espRows[0]}`,
+        '-o', `uat:esp_sa:${espRows[1]}`,
+        '-V',
+      ]);
+      // The ESP charon sent, decrypted with the inbound keys we derived: an ICMP echo request inside.
+      expect(dissected).toMatch(/Internet Protocol Version 4, Src: 10\.10\.2\.1, Dst: 10\.10\.1\.1[\s\S]*Echo \(ping\) request/);
       expect(dissected).toContain(`Identification Data:a${n}@test`);
       expect(dissected).toContain(`Identification Data:b${n}@test`);
       expect(dissected).toContain('Payload: Delete (42)');
