@@ -43,7 +43,11 @@ const bench = new Bench({ time: 2000 });
 bench.add('IKE_SA_INIT+IKE_AUTH, PSK/X25519/AES-GCM (node provider)', () => setup(nodeProvider));
 bench.add('IKE_SA_INIT+IKE_AUTH, PSK/X25519/AES-GCM (noble provider)', () => setup(nobleProvider));
 await bench.run();
-const rows = bench.tasks.map((t) => ({ task: t.name, 'setups/s': Math.round(t.result?.throughput?.mean ?? (t.result as { hz?: number } | undefined)?.hz ?? 0) }));
+const rows = bench.tasks.map((t) => {
+  const r = t.result;
+  const perSecond = r !== undefined && 'throughput' in r ? r.throughput.mean : 0;
+  return { task: t.name, 'setups/s': Math.round(perSecond) };
+});
 console.table(rows);
 const [node, noble] = rows.map((r) => r['setups/s']);
 if (node > 0) console.log(`noble / node: ${(noble / node).toFixed(2)}`);
