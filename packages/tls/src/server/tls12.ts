@@ -112,7 +112,9 @@ function afterClientHello(s: ServerConnection, ch: ClientHello, m: HandshakeMess
   const sa = findExtension(ch.extensions, ExtensionType.signature_algorithms);
   // RFC 5246 §7.4.1.4.1: without the extension only SHA-1 would be allowed, which we do not sign with.
   if (!sa) fail(AlertDescription.handshake_failure, 'ClientHello without signature_algorithms');
-  const scheme = decodeSignatureAlgorithms(sa).find((x) => cryptoScheme12(x) && x !== 0x0203 && x !== 0x0201 && schemeFitsKey(x, key, false));
+  const usable = decodeSignatureAlgorithms(sa).filter((x) => cryptoScheme12(x) && x !== 0x0203 && x !== 0x0201 && schemeFitsKey(x, key, false));
+  // Prefer the hash that matches the curve (as TLS 1.3 requires), e.g. SHA-384 with P-384.
+  const scheme = usable.find((x) => schemeFitsKey(x, key, true)) ?? usable[0];
   if (scheme === undefined) fail(AlertDescription.handshake_failure, 'no signature scheme fits our key');
   let alpnProtocol: string | undefined;
   const alpnExt = findExtension(ch.extensions, ExtensionType.application_layer_protocol_negotiation);
