@@ -26,7 +26,7 @@ const proposals = parseProposals('aes128gcm16-prfsha256-x25519', 'ike');
 const esp = parseProposals('aes128gcm16', 'esp');
 const PSK = utf8('s3cretPSK');
 
-function service(clock: TestClock, options: { cookieThreshold?: number; halfOpenTimeoutMs?: number } = {}) {
+function service(clock: TestClock, options: { cookieThreshold?: number; halfOpenTimeoutMs?: number; maxHalfOpen?: number } = {}) {
   return new IkeResponderService({
     ctx: { provider: nobleProvider, random: seededRandom('service'), clock },
     ike: { proposals },
@@ -122,5 +122,19 @@ describe('IkeResponderService', () => {
     expect(svc.size).toBe(1);
     round(svc, clients);
     expect(stalled.state).toBe('ike-auth');
+  });
+
+  it('drops new IKE_SA_INIT requests beyond maxHalfOpen half-open IKE SAs', () => {
+    const clock = new TestClock();
+    const svc = service(clock, { maxHalfOpen: 2 });
+    for (let n = 1; n <= 4; n++) {
+      const c = client(clock, `192.0.2.${n}`, n);
+      c.start();
+      const [req] = c.poll() as Send[];
+      svc.receive(req.datagram, 500, req.from);
+      const answered = svc.poll().filter((e) => e.type === 'send');
+      expect(answered).toHaveLength(n <= 2 ? 1 : 0);
+    }
+    expect(svc.halfOpen).toBe(2);
   });
 });

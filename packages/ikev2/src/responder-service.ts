@@ -3,7 +3,8 @@
  * are answered by one stateless IkeInitResponder — with cookies once `cookieThreshold` IKE SAs
  * are half-open (RFC 7296 §2.6) — and each accepted one becomes an IkeResponderSession; later
  * datagrams go to their session by the IKE SPIs. Half-open SAs that do not complete IKE_AUTH
- * within `halfOpenTimeoutMs` are forgotten, and so are deleted and failed ones.
+ * within `halfOpenTimeoutMs` are forgotten, and so are deleted and failed ones; past `maxHalfOpen`
+ * new requests are dropped, so a flood costs bounded memory.
  */
 import { bytesEqual, toHex } from '@layersec/wire';
 import { ExchangeType, IKE_NAT_T_PORT } from './constants.js';
@@ -20,7 +21,10 @@ export interface IkeResponderServiceOptions {
   /** The address this responder listens on (port 500; 4500 for NAT-T). */
   local: Endpoint;
   cookieThreshold?: number;
+  /** Half-open IKE SAs are forgotten after this long (default 30 s). */
   halfOpenTimeoutMs?: number;
+  /** Beyond this many half-open IKE SAs new IKE_SA_INIT requests are dropped (default 1000). */
+  maxHalfOpen?: number;
   retransmit?: RetransmitPolicy;
 }
 
@@ -80,7 +84,9 @@ export class IkeResponderService {
         }
       }
       const local = { ...this.options.local, port: localPort };
-      const out = this.init.processRequest(message, { local, remote: from }, this.halfOpen);
+      const halfOpen = this.halfOpen;
+      if (halfOpen >= (this.options.maxHalfOpen ?? 1000)) return;
+      const out = this.init.processRequest(message, { local, remote: from }, halfOpen);
       if (out.kind === 'dropped') return;
       if (out.kind === 'refused') {
         this.pending.push({ type: 'send', datagram: out.response, from: local, to: from });
@@ -127,7 +133,7 @@ export class IkeResponderService {
 
   get nextDeadline(): number | undefined {
     let next: number | undefined;
-    const timeout = this.options.halfOpenTimeoutMs;
+    const timeout = this.options.halfOpenTimeoutMs ?? 30_000;
     for (const e of this.sessions.values()) {
       const d = e.session.nextDeadline;
       if (d !== undefined && (next === undefined || d < next)) next = d;
@@ -140,7 +146,7 @@ export class IkeResponderService {
   }
 
   tick(now: number): void {
-    const timeout = this.options.halfOpenTimeoutMs;
+    const timeout = this.options.halfOpenTimeoutMs ?? 30_000;
     for (const [k, e] of [...this.sessions]) {
       if (timeout !== undefined && e.session.state === 'ike-auth' && now >= e.createdAt + timeout) {
         this.sessions.delete(k);
