@@ -24,7 +24,8 @@ describe('our client against gnutls-serv --echo', () => {
     const id = identity(cert);
     const port = await freePort();
     const serv = startPeer('gnutls-serv', ['--echo', '-p', String(port), '--x509certfile', id.certFile, '--x509keyfile', id.keyFile, '--priority', priority]);
-    await serv.waitFor(/listening/i);
+    // "...done" follows once the socket listens.
+    await serv.waitFor(/listening on IPv4[^\n]*done/);
     try {
       const sock = connect({ provider, host: '127.0.0.1', port, serverName: 'localhost', verifier });
       await once(sock, 'secureConnect');
