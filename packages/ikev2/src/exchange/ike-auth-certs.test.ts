@@ -116,13 +116,20 @@ describe('IKE_AUTH with certificates (RFC 7427 Digital Signature)', () => {
     expect(answer.kind === 'refused' && answer.notifyType).toBe(NotifyType.AUTHENTICATION_FAILED);
   });
 
-  it('does not sign with a hash the peer did not announce (RFC 7427 §4)', () => {
-    expect(() =>
-      exchange(
-        { localId: ID_A, signing: { privateKey: alice.privateKey, certificates: [alice.cert.der] } },
-        { localId: ID_B, sharedSecretFor: () => undefined, trust },
-        [4],
-      ),
-    ).toThrow(/does not accept hash 2/);
+  it('signs with ECDSA method 9 (RFC 4754) when the peer did not announce SHA2-256, and refuses Ed25519 then (RFC 7427 §4)', () => {
+    const { initiator, answer, request, sa } = exchange(
+      { localId: ID_A, signing: { privateKey: alice.privateKey, certificates: [alice.cert.der] }, trust },
+      { localId: ID_B, sharedSecretFor: () => undefined, signing: { privateKey: bob.privateKey, certificates: [bob.cert.der] }, trust },
+      [4],
+    );
+    const sent = decodeEncryptedPayloads(sa.protections.fromInitiator, request, decodeMessage(request)).payloads;
+    expect(payloadOf(sent, 'AUTH')?.authMethod).toBe(AuthMethod.ECDSA_SHA256_P256);
+    expect(payloadOf(sent, 'AUTH')?.authenticationData.length).toBe(64);
+    if (answer.kind !== 'established') throw new Error(answer.kind);
+    expect(initiator.processResponse(answer.response).kind).toBe('established');
+    const ed = endEntity(CA, 'a@test', 'ed25519');
+    expect(() => exchange({ localId: ID_A, signing: { privateKey: ed.privateKey, certificates: [ed.cert.der] } }, { localId: ID_B, sharedSecretFor: () => undefined, trust }, [4])).toThrow(
+      /does not accept hash 5/,
+    );
   });
 });

@@ -46,6 +46,12 @@ function schemeFor(key: PrivateKey): { scheme: SignatureScheme; hash: number } {
 export function signAuth(provider: CryptoProvider, key: PrivateKey, octets: Uint8Array, peerHashes: readonly number[]): { authMethod: number; authenticationData: Uint8Array } {
   const { scheme, hash } = schemeFor(key);
   if (!peerHashes.includes(hash)) {
+    // RFC 7427 §4: without the hash announced, Digital Signature is not used; ECDSA keys fall
+    // back to the method of their curve (RFC 4754 §7: ECDSA with r | s).
+    if (key.type === 'ec') {
+      const method = key.curve === 'P-256' ? AuthMethod.ECDSA_SHA256_P256 : key.curve === 'P-384' ? AuthMethod.ECDSA_SHA384_P384 : AuthMethod.ECDSA_SHA512_P521;
+      return { authMethod: method, authenticationData: provider.sign(scheme, key, octets, { ecdsaFormat: 'raw' }) };
+    }
     throw new X509Error('unsupported-algorithm', `the peer does not accept hash ${hash} for RFC 7427 signatures`);
   }
   const algorithm = encodeSignatureAlgorithm(scheme);
