@@ -33,6 +33,7 @@ export class TlsSocket extends Duplex {
     private readonly role: 'client' | 'server',
   ) {
     super({ allowHalfOpen: false });
+    socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
       this.connection.receive(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
       this.pump();
@@ -57,10 +58,17 @@ export class TlsSocket extends Duplex {
 
   /** Drains the core's events: bytes to the socket, data to readers, handshake and alerts to listeners. */
   pump(): void {
+    // One socket write per batch of records (a flight is several records; no Nagle delays between them).
+    const out: Uint8Array[] = [];
+    const flush = () => {
+      if (out.length && !this.socket.destroyed) this.socket.write(out.length === 1 ? out[0] : Buffer.concat(out));
+      out.length = 0;
+    };
     for (const ev of this.connection.takeEvents()) {
+      if (ev.type !== 'transmit') flush();
       switch (ev.type) {
         case 'transmit':
-          if (!this.socket.destroyed) this.socket.write(ev.data);
+          out.push(ev.data);
           break;
         case 'applicationData':
           this.push(Buffer.from(ev.data.buffer, ev.data.byteOffset, ev.data.byteLength));
@@ -85,6 +93,7 @@ export class TlsSocket extends Duplex {
           break;
       }
     }
+    flush();
     if (this.connection.isClosed && this.finalCallback) {
       const cb = this.finalCallback;
       this.finalCallback = undefined;
