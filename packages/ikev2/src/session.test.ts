@@ -406,4 +406,31 @@ describe('IKE session lifetimes', () => {
   });
 });
 
+describe('IKE session liveness on a timer', () => {
+  it('checks liveness after dpd_delay of silence, and not while the peer talks', () => {
+    const clock = new TestClock();
+    const i = new IkeInitiatorSession(
+      { ctx: { provider: nobleProvider, random: seededRandom('di'), clock }, ike: { proposals }, local: A, remote: B, lifetimes: { dpdDelayMs: 30000 } },
+      { localId: ID_A, sharedSecret: PSK, child: { espProposals: esp, localTs: tsA, remoteTs: tsB, mode: 'tunnel' } },
+    );
+    const r = new IkeResponderSession(
+      { ctx: { provider: nobleProvider, random: seededRandom('dr'), clock }, ike: { proposals }, local: B, remote: A },
+      { localId: ID_B, sharedSecretFor: () => PSK, child: { espProposals: esp, localTs: tsB, remoteTs: tsA, mode: 'tunnel' } },
+    );
+    const log: { from: 'i' | 'r'; ev: Sent }[] = [];
+    i.start();
+    run(i, r, log);
+    expect(i.nextDeadline).toBe(30000);
+    // The peer checks on us at 20 s: that counts as hearing from it.
+    clock.t = 20000;
+    r.checkLiveness();
+    expect(run(i, r, log)).toEqual([{ type: 'alive' }]);
+    expect(i.nextDeadline).toBe(50000);
+    clock.t = 50000;
+    i.tick(clock.t);
+    expect(run(i, r, log)).toEqual([{ type: 'alive' }]);
+    expect(i.nextDeadline).toBe(80000);
+  });
+});
+
 const outcomes = new Set<string>();

@@ -76,9 +76,10 @@ export interface IkeSessionOptions {
   retransmit?: RetransmitPolicy;
   /**
    * Rekey the IKE SA / each Child SA this long after it was established (swanctl.conf
-   * `rekey_time`); no rekeying on time when absent.
+   * `rekey_time`); no rekeying on time when absent. `dpdDelayMs` (swanctl `dpd_delay`): check
+   * liveness when nothing authentic came from the peer for that long.
    */
-  lifetimes?: { ikeRekeyMs?: number; childRekeyMs?: number };
+  lifetimes?: { ikeRekeyMs?: number; childRekeyMs?: number; dpdDelayMs?: number };
 }
 
 /** Octet strings in lexicographic order (a proper prefix first), as §2.8.1 compares nonces. */
@@ -108,6 +109,8 @@ abstract class IkeSessionBase {
   protected readonly policy: RetransmitPolicy;
   protected children: ChildSaResult[] = [];
   private ikeRekeyAt: number | undefined;
+  /** When the last authentic message from the peer was processed (for `dpdDelayMs`). */
+  private lastHeard = 0;
   private readonly childRekeyAt = new Map<ChildSaResult, number>();
   /** Our Child SA rekey in flight, and the peer's rekey of the same SA if they cross (§2.8.1). */
   private rekeying: { of: ChildSaResult; ni: Uint8Array } | undefined;
@@ -149,6 +152,8 @@ abstract class IkeSessionBase {
     if (this.state === 'established') {
       consider(this.ikeRekeyAt);
       for (const t of this.childRekeyAt.values()) consider(t);
+      const dpd = this.options.lifetimes?.dpdDelayMs;
+      if (dpd !== undefined && this.out === undefined) consider(this.lastHeard + dpd);
     }
     return next;
   }
@@ -169,10 +174,16 @@ abstract class IkeSessionBase {
       this.childRekeyAt.delete(child);
       this.rekeyChild(child);
     }
+    const dpd = this.options.lifetimes?.dpdDelayMs;
+    if (dpd !== undefined && this.out === undefined && now >= this.lastHeard + dpd) {
+      this.lastHeard = now;
+      this.checkLiveness();
+    }
   }
 
   /** Lifetime timers (§2.8): the IKE SA's from its (re)establishment, each Child SA's from its creation. */
   protected startIkeLifetime(): void {
+    this.lastHeard = this.options.ctx.clock.now();
     const ms = this.options.lifetimes?.ikeRekeyMs;
     this.ikeRekeyAt = ms === undefined ? undefined : this.options.ctx.clock.now() + ms;
   }
@@ -298,7 +309,9 @@ abstract class IkeSessionBase {
     const sa = this.sa!;
     const spisMatch = msg.header.initiatorSpi.every((b, i) => b === sa.initiatorSpi[i]) && msg.header.responderSpi.every((b, i) => b === sa.responderSpi[i]);
     if (!spisMatch) throw new DecodeError('IKE header.SPIs', 0, 'not this IKE SA');
-    return { exchangeType: msg.header.exchangeType, payloads: decodeEncryptedPayloads(this.peerProtection(), message, msg).payloads };
+    const payloads = decodeEncryptedPayloads(this.peerProtection(), message, msg).payloads;
+    this.lastHeard = this.options.ctx.clock.now();
+    return { exchangeType: msg.header.exchangeType, payloads };
   }
 
   /** The peer's INFORMATIONAL requests once the IKE SA is up (§1.4, §2.4). */

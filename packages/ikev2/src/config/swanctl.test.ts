@@ -110,6 +110,7 @@ describe('swanctl.conf subset', () => {
           remote { auth = pubkey
                    id = "C=CH, O=strongSwan, CN=\\"sun\\"" }
           rekey_time = 4h
+          dpd_delay = 30s
           children { net { esp_proposals = aes128-sha256-esn
                            rekey_time = 90
                            mode = transport } }
@@ -122,6 +123,7 @@ describe('swanctl.conf subset', () => {
     expect(home.localAddrs).toEqual(['%any']);
     expect(home.remotePort).toBe(4500);
     expect(home.rekeyTimeMs).toBe(4 * 3600 * 1000);
+    expect(home.dpdDelayMs).toBe(30_000);
     expect(home.children[0].rekeyTimeMs).toBe(90_000);
     expect(home.version).toBe(0);
     expect(home.proposals[0]).toEqual({
@@ -177,6 +179,6 @@ describe('swanctl.conf subset', () => {
     expect(configError(() => parseSwanctlConf(INTEROP_EXAMPLE.replace('auth = psk\n                id = a@test', 'auth = eap\n                id = a@test'))).line).toBe(6);
     expect(configError(() => parseSwanctlConf(INTEROP_EXAMPLE.replace('version = 2', 'version = 1'))).line).toBe(2);
     expect(configError(() => parseSwanctlConf(INTEROP_EXAMPLE.replace('version = 2', 'version = 2\n rekey_time = soon'))).line).toBe(3);
-    expect(configError(() => parseSwanctlConf(INTEROP_EXAMPLE.replace('local_addrs', 'dpd_delay = 30s\n local_addrs'))).line).toBe(3);
+    expect(configError(() => parseSwanctlConf(INTEROP_EXAMPLE.replace('local_addrs', 'dpd_action = clear\n local_addrs'))).line).toBe(3);
   });
 });

@@ -2,7 +2,7 @@
  * A reader for the subset of strongSwan's swanctl.conf that layersec's IKE CLI uses, so that a
  * strongSwan user's file works unchanged:
  *
- *   connections { NAME { version, local_addrs, remote_addrs, local_port, remote_port, proposals, rekey_time,
+ *   connections { NAME { version, local_addrs, remote_addrs, local_port, remote_port, proposals, rekey_time, dpd_delay,
  *                        local { auth, id, certs }, remote { auth, id },
  *                        children { NAME { local_ts, remote_ts, esp_proposals, mode, start_action, rekey_time } } } }
  *   secrets { ike-NAME { id, id-*, secret } }
@@ -157,6 +157,8 @@ export interface ConnectionConfig {
   children: ChildConfig[];
   /** `rekey_time` of the IKE SA in milliseconds, when set. */
   rekeyTimeMs?: number;
+  /** `dpd_delay` in milliseconds, when set. */
+  dpdDelayMs?: number;
 }
 
 export interface SharedSecret {
@@ -251,14 +253,16 @@ function child(section: SettingsSection): ChildConfig {
 }
 
 function connection(section: SettingsSection): ConnectionConfig {
-  known(section, ['version', 'local_addrs', 'remote_addrs', 'local_port', 'remote_port', 'proposals', 'rekey_time'], ['local', 'remote', 'children']);
+  known(section, ['version', 'local_addrs', 'remote_addrs', 'local_port', 'remote_port', 'proposals', 'rekey_time', 'dpd_delay'], ['local', 'remote', 'children']);
   const v = setting(section, 'version');
   if (v !== undefined && v.value !== '0' && v.value !== '2') throw new SwanctlConfigError(v.line, `version = ${v.value}: only IKEv2 is supported`);
   const children = section.sections.find((s) => s.name === 'children');
   if (children !== undefined) known(children, [], children.sections.map((s) => s.name));
   const rekeyTimeMs = duration(section, 'rekey_time');
+  const dpdDelayMs = duration(section, 'dpd_delay');
   return {
     ...(rekeyTimeMs !== undefined ? { rekeyTimeMs } : {}),
+    ...(dpdDelayMs !== undefined ? { dpdDelayMs } : {}),
     name: section.name,
     version: v?.value === '2' ? 2 : 0,
     localAddrs: list(setting(section, 'local_addrs')?.value ?? '%any'),
