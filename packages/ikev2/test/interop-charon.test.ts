@@ -33,9 +33,12 @@ import {
 } from '@layersec/ikev2';
 
 const CHARON = '/usr/lib/ipsec/charon';
-const canRun = process.getuid?.() === 0 && existsSync(CHARON) && spawnSync('sh', ['-c', 'command -v swanctl']).status === 0;
+// The gcm and openssl charon plugins come with Debian's libstrongswan-standard-plugins.
+const GCM_PLUGIN = '/usr/lib/ipsec/plugins/libstrongswan-gcm.so';
+const canRun =
+  process.getuid?.() === 0 && existsSync(CHARON) && existsSync(GCM_PLUGIN) && ['swanctl', 'tcpdump', 'tshark', 'openssl'].every((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0);
 const describeLive = canRun ? describe : describe.skip;
-if (!canRun) console.warn('charon interop skipped: needs root, /usr/lib/ipsec/charon and swanctl');
+if (!canRun) console.warn('charon interop skipped: needs root, strongswan-charon, strongswan-swanctl, libstrongswan-standard-plugins, tcpdump, tshark, openssl');
 
 const tag = `${process.pid % 10000}`;
 const NS = `ikev2t${tag}`;
