@@ -31,6 +31,8 @@ export interface ClientConfig extends CommonConfig {
   resumptionTicket?: SessionTicket;
   /** psk_key_exchange_modes to offer (default [psk_dhe_ke]). */
   pskKeyExchangeModes?: readonly number[];
+  /** Pad a ClientHello of 256..511 bytes to 512 (RFC 7685 §4), as NSS and BoringSSL do. */
+  clientHelloPadding?: boolean;
   /**
    * Rewrites the ClientHello before it is sent and hashed (the lab's fault injection; tests that
    * replay a published ClientHello which carries extensions this client does not send itself).

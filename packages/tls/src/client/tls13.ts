@@ -142,8 +142,8 @@ function pskOffers(c: ClientConnection, suites: number[]): OfferedPsk[] {
  * Appends pre_shared_key (last, §4.2.11) with binders computed over the partial ClientHello
  * (§4.2.11.2), returning the final hello.
  */
-function withPskBinders(c: ClientConnection, hello: ClientHello, psks: OfferedPsk[]): ClientHello {
-  if (psks.length === 0) return hello;
+function withPskBinders(c: ClientConnection, unpadded: ClientHello, psks: OfferedPsk[]): ClientHello {
+  if (psks.length === 0) return withPadding(c, unpadded, 0);
   const identities = psks.map((p) => {
     if (p.ticket) {
       const age = (Math.max(0, c.now() - p.ticket.receivedAt) + p.ticket.ticketAgeAdd) >>> 0;
@@ -152,6 +152,7 @@ function withPskBinders(c: ClientConnection, hello: ClientHello, psks: OfferedPs
     return { identity: c.config.psk!.identity, obfuscated_ticket_age: 0 };
   });
   const dummy = psks.map((p) => new Uint8Array(c.provider.hash(p.hash).outputLength));
+  const hello = withPadding(c, unpadded, 4 + encodeOfferedPsks({ identities, binders: dummy }).length);
   const build = (binders: Uint8Array[]): ClientHello => ({
     ...hello,
     extensions: [...hello.extensions, { extension_type: ExtensionType.pre_shared_key, extension_data: encodeOfferedPsks({ identities, binders }) }],
@@ -163,6 +164,21 @@ function withPskBinders(c: ClientConnection, hello: ClientHello, psks: OfferedPs
     return ks.finishedVerifyData(ks.binderKey(p.external), c.hs.transcript.hashWith(p.hash, truncated));
   });
   return build(binders);
+}
+
+/**
+ * RFC 7685 §4: a ClientHello message of 256 to 511 bytes is padded to 512 with the padding
+ * extension (some middleboxes mishandle those lengths), when `clientHelloPadding` is set.
+ * `trailing` is the size of the pre_shared_key extension still to be appended after it.
+ */
+function withPadding(c: ClientConnection, hello: ClientHello, trailing: number): ClientHello {
+  const extensions = hello.extensions.filter((e) => e.extension_type !== ExtensionType.padding);
+  const base = { ...hello, extensions };
+  if (!c.config.clientHelloPadding) return base;
+  const length = encodeClientHello(base).length + trailing;
+  if (length < 256 || length >= 512) return base;
+  const pad = 512 - length >= 5 ? 512 - length - 4 : 1;
+  return { ...base, extensions: [...extensions, { extension_type: ExtensionType.padding, extension_data: new Uint8Array(pad) }] };
 }
 
 /** Sends the first ClientHello and returns the state awaiting the ServerHello. */

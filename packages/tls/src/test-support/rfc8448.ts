@@ -16,3 +16,10 @@ export const RFC8448_RSA_KEY: Record<string, Uint8Array> = Object.fromEntries(
     .filter(([k]) => k !== 'source')
     .map(([k, v]) => [k, fromHex(v)]),
 );
+
+/** RFC 8448 §5 (HelloRetryRequest), from test-vectors/rfc8448-hello-retry-request.json. */
+export const RFC8448_HRR: Record<string, Uint8Array> = Object.fromEntries(
+  Object.entries(loadVectors<Record<string, string>>('rfc8448-hello-retry-request.json'))
+    .filter(([k]) => k !== 'source')
+    .map(([k, v]) => [k, fromHex(v)]),
+);
