@@ -1,0 +1,144 @@
+/**
+ * The capture of a scenario: every packet the tap sees on the observed link, with its IPv4 and
+ * transport headers read the way an on-path observer reads them, and written as a raw-IP pcap
+ * (LINKTYPE_RAW) whose timestamps are the virtual clock's.
+ */
+import { decodeIpv4Header, formatIpAddress } from '@layersec/esp';
+import { LinkType, writePcap } from '@layersec/wire';
+import type { MemoryNetwork, TappedPacket } from '../substrates/memory/network.js';
+
+/** Virtual time 0 is this instant in the pcap (2026-01-01T00:00:00Z), so captures replay byte for byte. */
+export const CAPTURE_EPOCH_MS = Date.UTC(2026, 0, 1);
+
+export const TcpFlag = { FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10 } as const;
+
+export interface TcpView {
+  sourcePort: number;
+  destinationPort: number;
+  sequenceNumber: number;
+  acknowledgmentNumber: number;
+  flags: number;
+  payload: Uint8Array;
+}
+
+export interface UdpView {
+  sourcePort: number;
+  destinationPort: number;
+  payload: Uint8Array;
+}
+
+export interface EspView {
+  spi: number;
+  sequenceNumber: number;
+  /** Everything after SPI and sequence number: IV, ciphertext, ICV. */
+  payloadLength: number;
+}
+
+export interface CapturedPacket {
+  /** 1-based, as Wireshark numbers frames. */
+  number: number;
+  timeMs: number;
+  /** Sent by the client's side of the observed link (toward the server). */
+  fromClientSide: boolean;
+  fate: TappedPacket['fate'];
+  bytes: Uint8Array;
+  source: string;
+  destination: string;
+  protocol: number;
+  ipHeaderLength: number;
+  tcp?: TcpView;
+  udp?: UdpView;
+  esp?: EspView;
+}
+
+export function flagNames(flags: number): string {
+  const names: string[] = [];
+  for (const [n, bit] of Object.entries(TcpFlag)) if (flags & bit) names.push(n);
+  return names.join(',');
+}
+
+function u16(b: Uint8Array, o: number): number {
+  return (b[o] << 8) | b[o + 1];
+}
+function u32(b: Uint8Array, o: number): number {
+  return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+}
+
+/** Reads an IPv4 packet's headers as an observer would. */
+export function viewPacket(bytes: Uint8Array): Omit<CapturedPacket, 'number' | 'timeMs' | 'fromClientSide' | 'fate'> {
+  const h = decodeIpv4Header(bytes);
+  const ihl = 20 + h.options.length;
+  const body = bytes.subarray(ihl, h.totalLength);
+  const p: Omit<CapturedPacket, 'number' | 'timeMs' | 'fromClientSide' | 'fate'> = {
+    bytes,
+    source: formatIpAddress(h.source),
+    destination: formatIpAddress(h.destination),
+    protocol: h.protocol,
+    ipHeaderLength: ihl,
+  };
+  if (h.protocol === 6 && body.length >= 20) {
+    const dataOffset = (body[12] >> 4) * 4;
+    p.tcp = {
+      sourcePort: u16(body, 0),
+      destinationPort: u16(body, 2),
+      sequenceNumber: u32(body, 4),
+      acknowledgmentNumber: u32(body, 8),
+      flags: body[13],
+      payload: body.subarray(dataOffset),
+    };
+  } else if (h.protocol === 17 && body.length >= 8) {
+    p.udp = { sourcePort: u16(body, 0), destinationPort: u16(body, 2), payload: body.subarray(8) };
+  } else if (h.protocol === 50 && body.length >= 8) {
+    p.esp = { spi: u32(body, 0), sequenceNumber: u32(body, 4), payloadLength: body.length - 8 };
+  }
+  return p;
+}
+
+/** Records the packets of one link; which end is the client's side is named by host. */
+export class Capture {
+  readonly packets: CapturedPacket[] = [];
+  private readonly stop: () => void;
+
+  constructor(
+    network: MemoryNetwork,
+    readonly linkName: string,
+    clientSideHosts: readonly string[],
+  ) {
+    this.stop = network.tap((t) => {
+      if (t.link !== linkName) return;
+      this.packets.push({
+        number: this.packets.length + 1,
+        timeMs: t.timeMs,
+        fromClientSide: clientSideHosts.includes(t.from),
+        fate: t.fate,
+        ...viewPacket(t.packet),
+      });
+    });
+  }
+
+  detach(): void {
+    this.stop();
+  }
+
+  /** The packets that got onto the wire (a packet too big for the link never left its sender). */
+  get onWire(): CapturedPacket[] {
+    return this.packets.filter((p) => p.fate !== 'too-big');
+  }
+
+  /** The capture as a pcap file, link type raw IP, timestamps from the virtual clock. */
+  pcap(): Uint8Array {
+    return writePcap({
+      linkType: LinkType.LINKTYPE_RAW,
+      nanosecond: true,
+      records: this.onWire.map((p) => {
+        const ns = Math.round(p.timeMs * 1e6);
+        const totalNs = BigInt(CAPTURE_EPOCH_MS) * 1_000_000n + BigInt(ns);
+        return {
+          timestampSeconds: Number(totalNs / 1_000_000_000n),
+          timestampNanoseconds: Number(totalNs % 1_000_000_000n),
+          data: p.bytes,
+        };
+      }),
+    });
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The scenario catalogue: every scenario the lab can run, as data. `lab list` prints it; `lab`
+ * with no arguments runs the ones marked `standard` (the standard comparison).
+ *
+ * The standard link: 10 ms one way, 100 Mbit/s, MTU 1500 — a small continental path.
+ */
+import type { Impairments } from '../substrates/memory/network.js';
+import type { Measure, Scenario, Workload } from './scenario.js';
+
+const LINK: Impairments = { delayMs: 10, bandwidthMbps: 100 };
+const LOSSY_LINK: Impairments = { ...LINK, loss: 0.02 };
+const HTTP: Workload = { kind: 'request-response', responseBodyBytes: 2048 };
+const BULK: Workload = { kind: 'bulk', bytes: 10 * 1024 * 1024 };
+const LOSS_BULK: Workload = { kind: 'bulk', bytes: 1024 * 1024 };
+const ALL: readonly Measure[] = ['overhead', 'handshake', 'time-to-first-byte', 'throughput', 'cpu', 'observer'];
+const LOSS: readonly Measure[] = [...ALL, 'loss-behaviour'];
+
+export const CATALOGUE: readonly Scenario[] = [
+  {
+    name: 'tcp-plain-http',
+    title: 'Plain TCP, HTTP-style GET (baseline, no protection)',
+    description: 'The unprotected baseline: the same request and response over bare TCP, so every overhead below can be read against it.',
+    protocol: 'tcp', mode: 'stream', auth: 'none', topology: 'host-to-host', substrates: ['memory'],
+    impairments: LINK, workload: HTTP, measures: ALL, seed: 'tcp-plain-http', standard: true,
+  },
+  {
+    name: 'tls13-x509-http',
+    title: 'TLS 1.3 over TCP, X.509 certificates, HTTP-style GET',
+    description:
+      'TLS 1.3 (RFC 8446) with an ECDSA P-256 server certificate issued at run time by the lab CA (crypto-primitives X.509 builder); ' +
+      'the client checks chain and host name server.lab.test.',
+    protocol: 'tls1.3', mode: 'stream', auth: 'x509', topology: 'host-to-host', substrates: ['memory'],
+    impairments: LINK, workload: HTTP, measures: ALL, seed: 'tls13-x509-http', standard: true,
+  },
+  {
+    name: 'tls13-psk-http',
+    title: 'TLS 1.3 over TCP, external PSK (psk_dhe_ke), HTTP-style GET',
+    description: 'TLS 1.3 authenticated by a 32-byte external pre-shared key (RFC 8446 §4.2.11) with an ECDHE exchange: no certificate crosses the wire.',
+    protocol: 'tls1.3', mode: 'stream', auth: 'psk', topology: 'host-to-host', substrates: ['memory'],
+    impairments: LINK, workload: HTTP, measures: ALL, seed: 'tls13-psk-http', standard: true,
+  },
+  {
+    name: 'tls12-x509-http',
+    title: 'TLS 1.2 over TCP, ECDHE_ECDSA with AES-128-GCM, HTTP-style GET',
+    description: 'TLS 1.2 (RFC 5246) with the same lab certificate, extended master secret: two round trips of handshake, and the certificate in clear.',
+    protocol: 'tls1.2', mode: 'stream', auth: 'x509', topology: 'host-to-host', substrates: ['memory'],
+    impairments: LINK, workload: HTTP, measures: ALL, seed: 'tls12-x509-http', standard: true,
+  },
+  {
+    name: 'tcp-plain-bulk',
+    title: 'Plain TCP, 10 MiB download (baseline)',
+    description: 'A 10 MiB response over bare TCP: the throughput and packet counts protected transfers are read against.',
+    protocol: 'tcp', mode: 'stream', auth: 'none', topology: 'host-to-host', substrates: ['memory'],
+    impairments: LINK, workload: BULK, measures: ALL, seed: 'tcp-plain-bulk', standard: true,
+  },
+  {
+    name: 'tls13-x509-bulk',
+    title: 'TLS 1.3 over TCP, 10 MiB download',
+    description: 'A 10 MiB response in 16 KiB TLS 1.3 records: per-packet overhead, throughput and the CPU time of the record protection.',
+    protocol: 'tls1.3', mode: 'stream', auth: 'x509', topology: 'host-to-host', substrates: ['memory'],
+    impairments: LINK, workload: BULK, measures: ALL, seed: 'tls13-x509-bulk', standard: true,
+  },
+  {
+    name: 'tls12-x509-bulk',
+    title: 'TLS 1.2 over TCP, 10 MiB download',
+    description: 'The same 10 MiB over TLS 1.2 AES-128-GCM (8-byte explicit nonce per record).',
+    protocol: 'tls1.2', mode: 'stream', auth: 'x509', topology: 'host-to-host', substrates: ['memory'],
+    impairments: LINK, workload: BULK, measures: ALL, seed: 'tls12-x509-bulk', standard: true,
+  },
+  {
+    name: 'tls13-x509-bulk-loss',
+    title: 'TLS 1.3 over TCP, 1 MiB download with 2 % loss',
+    description:
+      'Head-of-line blocking: TCP hands TLS nothing behind a lost segment until it is retransmitted, so records that arrived wait. ' +
+      'The run reports the longest such wait (maxHeadOfLineWaitMs), retransmissions and the throughput left.',
+    protocol: 'tls1.3', mode: 'stream', auth: 'x509', topology: 'host-to-host', substrates: ['memory'],
+    impairments: LOSSY_LINK, workload: LOSS_BULK, measures: LOSS, seed: 'tls13-x509-bulk-loss', standard: true,
+  },
+];
+
+export function findScenario(name: string): Scenario | undefined {
+  return CATALOGUE.find((s) => s.name === name);
+}

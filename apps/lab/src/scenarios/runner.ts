@@ -1,0 +1,78 @@
+/**
+ * Runs scenarios and writes what each produced under the output folder:
+ * `<out>/<scenario>/capture.pcap`, `keylog.txt` (TLS/DTLS), `esp_sa` and `ikev2_decryption_table`
+ * (IPsec), `result.json`, plus the scenario's own extras (the lab CA's certificate, the PSK).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ScenarioResult } from './result.js';
+import type { ScenarioRun } from './run.js';
+import type { Scenario, SubstrateName } from './scenario.js';
+import { runTlsOverTcp } from './tls-over-tcp.js';
+import { espSaFile, keylogFile, shellQuote, tsharkDecryptArgs } from './wireshark.js';
+
+export class ScenarioUnavailableError extends Error {}
+
+export interface RunOptions {
+  out: string;
+  substrate?: SubstrateName;
+}
+
+export interface CompletedRun {
+  scenario: Scenario;
+  run: ScenarioRun;
+  result: ScenarioResult;
+  /** The scenario's output folder. */
+  dir: string;
+}
+
+function drive(s: Scenario, substrate: SubstrateName): ScenarioRun {
+  if (!s.substrates.includes(substrate)) {
+    throw new ScenarioUnavailableError(`${s.name} runs on ${s.substrates.join(', ')}; not on ${substrate} yet`);
+  }
+  switch (s.protocol) {
+    case 'tls1.3':
+    case 'tls1.2':
+    case 'tcp':
+      return runTlsOverTcp(s);
+    default:
+      throw new ScenarioUnavailableError(`${s.name}: no driver for ${s.protocol} yet`);
+  }
+}
+
+export function runScenario(s: Scenario, options: RunOptions): CompletedRun {
+  const substrate = options.substrate ?? s.substrates[0];
+  const run = drive(s, substrate);
+  const dir = join(options.out, s.name);
+  mkdirSync(dir, { recursive: true });
+  const files: Record<string, string> = { capture: 'capture.pcap', result: 'result.json' };
+  writeFileSync(join(dir, 'capture.pcap'), run.capture.pcap());
+  if (run.keylogLines.length > 0) {
+    writeFileSync(join(dir, 'keylog.txt'), keylogFile(run.keylogLines));
+    files.keylog = 'keylog.txt';
+  }
+  if (run.espSas.length > 0) {
+    writeFileSync(join(dir, 'esp_sa'), espSaFile(run.espSas));
+    files.espSa = 'esp_sa';
+  }
+  for (const [name, text] of Object.entries(run.extraFiles)) {
+    writeFileSync(join(dir, name), text);
+    files[name] = name;
+  }
+  const tshark: string[] = [];
+  if (files.keylog || files.espSa) {
+    const args = tsharkDecryptArgs({
+      capture: join(dir, 'capture.pcap'),
+      keylog: files.keylog ? join(dir, 'keylog.txt') : undefined,
+      espSas: run.espSas,
+      decodeAs: run.decodeAs,
+    });
+    if (files.keylog) tshark.push(['tshark', ...args, '-q', '-z', 'follow,tls,ascii,0'].map(shellQuote).join(' '));
+    else tshark.push(['tshark', ...args].map(shellQuote).join(' '));
+  } else {
+    tshark.push(['tshark', '-r', join(dir, 'capture.pcap'), '-q', '-z', 'follow,tcp,ascii,0'].map(shellQuote).join(' '));
+  }
+  const result: ScenarioResult = { ...run.result, files, tshark };
+  writeFileSync(join(dir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
+  return { scenario: s, run, result, dir };
+}

@@ -1,0 +1,439 @@
+/**
+ * TLS over TCP on the memory substrate, and plain TCP as the unprotected baseline: a client and a
+ * server host on one impaired link, @layersec/tls's sans-I/O connections over the memory TCP, the
+ * HTTP-style exchange on top. Every figure is read off the tap, the virtual clock and cpuUsage.
+ */
+import { seededRandom, tls12KeyBlock, tls13TrafficKeys, type Tls12PrfHash } from '@layersec/crypto-primitives';
+import {
+  ClientConnection,
+  ContentType,
+  ServerConnection,
+  SignatureScheme,
+  type CommonConfig,
+  type SessionInfo,
+  type TlsEvent,
+  nameOf,
+  tls12Suite,
+  tls13Suite,
+  x509Verifier,
+} from '@layersec/tls';
+import { toHex } from '@layersec/wire';
+import { MemoryNetwork } from '../substrates/memory/network.js';
+import { type TcpConnection, tcp } from '../substrates/memory/tcp.js';
+import { CAPTURE_EPOCH_MS, Capture, type CapturedPacket, TcpFlag, flagNames } from './capture.js';
+import { SERVER_NAME, labProvider, makeLabPki } from './lab-pki.js';
+import { CpuMeter, handshakeMetrics, overheadMetrics, round2 } from './metrics.js';
+import { analyzeTlsOverTcp, observerViewOfTls, type TlsStreamAnalysis } from './observer.js';
+import type { ExplainStep, LadderPacket, PacketLayout, ScenarioRun } from './run.js';
+import type { Scenario } from './scenario.js';
+import { ExpectedBytes, requestFor, responseFor, responseBodyLength } from './workload.js';
+
+export const CLIENT_ADDRESS = '10.0.0.1';
+export const SERVER_ADDRESS = '10.0.0.2';
+/** Virtual time a run may take before it is called failed. */
+const RUN_LIMIT_MS = 30 * 60_000;
+
+interface Side {
+  conn: TcpConnection | undefined;
+  tls: ClientConnection | ServerConnection | undefined;
+  /** Bytes written to TCP so far: the stream offset of the next byte. */
+  written: number;
+  /** Stream ranges [start, end) that carry application data. */
+  appRanges: Array<[number, number]>;
+}
+
+interface KeylogEntry {
+  label: string;
+  clientRandom: Uint8Array;
+  secret: Uint8Array;
+}
+
+const utf8 = new TextEncoder();
+
+export function runTlsOverTcp(s: Scenario): ScenarioRun {
+  const tlsOn = s.protocol === 'tls1.3' || s.protocol === 'tls1.2';
+  const net = new MemoryNetwork({ random: seededRandom(`${s.seed}/network`) });
+  const clientHost = net.addHost('client');
+  const serverHost = net.addHost('server');
+  const link = net.connect(clientHost, `${CLIENT_ADDRESS}/24`, serverHost, `${SERVER_ADDRESS}/24`, s.impairments);
+  const capture = new Capture(net, link.name, ['client']);
+  const loop = net.loop;
+  const cpu = new CpuMeter();
+  const port = tlsOn ? 443 : 80;
+  const request = requestFor(s.workload, SERVER_NAME);
+  const response = responseFor(s.workload);
+  const serverGot = new ExpectedBytes(request);
+  const clientGot = new ExpectedBytes(response);
+  const keylog: KeylogEntry[] = [];
+  let failure: string | undefined;
+  let clientReadyMs: number | undefined;
+  let session: SessionInfo | undefined;
+  let clientClosed = false;
+  let serverClosed = false;
+  const extraFiles: Record<string, string> = {};
+
+  // --- configuration ---
+  const common: CommonConfig = {
+    provider: labProvider,
+    now: () => CAPTURE_EPOCH_MS + loop.now(),
+    versions: [s.protocol === 'tls1.2' ? 'TLSv1.2' : 'TLSv1.3'],
+  };
+  let clientConfig: ConstructorParameters<typeof ClientConnection>[0] = { ...common, serverName: SERVER_NAME };
+  let serverConfig: ConstructorParameters<typeof ServerConnection>[0] = { ...common };
+  if (tlsOn && s.auth === 'x509') {
+    const pki = makeLabPki(seededRandom(`${s.seed}/pki`), SERVER_ADDRESS);
+    extraFiles['ca.pem'] = pki.caPem;
+    clientConfig = { ...clientConfig, verifier: x509Verifier({ trustAnchors: pki.trust, provider: labProvider }) };
+    serverConfig = { ...serverConfig, certificateChain: [pki.server.certificate.der], privateKey: pki.server.privateKey };
+  } else if (tlsOn && s.auth === 'psk') {
+    const identity = utf8.encode('lab-client');
+    const key = seededRandom(`${s.seed}/psk`).randomBytes(32);
+    extraFiles['psk.txt'] = `identity ${new TextDecoder().decode(identity)}\nkey ${toHex(key)}\n`;
+    clientConfig = { ...clientConfig, psk: { identity, key } };
+    serverConfig = {
+      ...serverConfig,
+      pskLookup: (id) => (toHex(id) === toHex(identity) ? { key } : undefined),
+    };
+  }
+
+  // --- plumbing: TLS events to TCP, application data to the application ---
+  const write = (side: Side, data: Uint8Array) => {
+    side.conn!.write(data);
+    side.written += data.length;
+  };
+  const drain = (side: Side, app: { data(d: Uint8Array): void; complete?(s: SessionInfo): void; peerClosed(): void }) => {
+    const tls = side.tls!;
+    for (;;) {
+      const events: TlsEvent[] = cpu.measure(() => tls.takeEvents());
+      if (events.length === 0) return;
+      const deferred: Array<() => void> = [];
+      for (const e of events) {
+        switch (e.type) {
+          case 'transmit':
+            write(side, e.data);
+            break;
+          case 'applicationData':
+            deferred.push(() => app.data(e.data));
+            break;
+          case 'handshakeComplete':
+            deferred.push(() => app.complete?.(e.session));
+            break;
+          case 'keylog':
+            if (tls instanceof ClientConnection) keylog.push({ label: e.label, clientRandom: e.clientRandom, secret: e.secret });
+            break;
+          case 'alertSent':
+          case 'alertReceived':
+            failure ??= `${e.type === 'alertSent' ? 'sent' : 'received'} alert: ${e.error.message}`;
+            deferred.push(() => side.conn!.destroy());
+            break;
+          case 'peerClosed':
+            deferred.push(() => app.peerClosed());
+            break;
+          default:
+            break;
+        }
+      }
+      for (const d of deferred) d();
+    }
+  };
+  const sendApplicationData = (side: Side, data: Uint8Array, app: Parameters<typeof drain>[1]) => {
+    const start = side.written;
+    if (side.tls) {
+      cpu.measure(() => side.tls!.send(data));
+      drain(side, app);
+    } else {
+      write(side, data);
+    }
+    side.appRanges.push([start, side.written]);
+  };
+  const closeSide = (side: Side, app: Parameters<typeof drain>[1]) => {
+    if (side.tls) {
+      cpu.measure(() => side.tls!.close());
+      drain(side, app);
+    }
+    side.conn!.end();
+  };
+
+  // --- server ---
+  const server: Side = { conn: undefined, tls: undefined, written: 0, appRanges: [] };
+  let responded = false;
+  const serverApp = {
+    data(d: Uint8Array) {
+      serverGot.push(d, loop.now());
+      if (serverGot.complete && !responded) {
+        responded = true;
+        sendApplicationData(server, response, serverApp);
+      }
+    },
+    peerClosed() {
+      closeSide(server, serverApp);
+    },
+  };
+  tcp(serverHost).listen(port, (conn) => {
+    server.conn = conn;
+    if (tlsOn) server.tls = new ServerConnection({ ...serverConfig, random: seededRandom(`${s.seed}/server`) });
+    conn.onData((d) => {
+      if (!server.tls) return serverApp.data(d);
+      cpu.measure(() => server.tls!.receive(d));
+      drain(server, serverApp);
+    });
+    conn.onEnd(() => {
+      if (!server.tls) serverApp.peerClosed();
+    });
+    conn.onClose((err) => {
+      serverClosed = true;
+      if (err) failure ??= `server: ${err.message}`;
+    });
+  });
+
+  // --- client ---
+  const client: Side = { conn: undefined, tls: undefined, written: 0, appRanges: [] };
+  const clientApp = {
+    data(d: Uint8Array) {
+      clientGot.push(d, loop.now());
+      if (clientGot.complete) closeSide(client, clientApp);
+    },
+    complete(sess: SessionInfo) {
+      session = sess;
+      clientReadyMs = loop.now();
+      sendApplicationData(client, request, clientApp);
+    },
+    peerClosed() {},
+  };
+  const conn = tcp(clientHost).connect(SERVER_ADDRESS, port);
+  client.conn = conn;
+  conn.onConnect(() => {
+    if (!tlsOn) {
+      clientReadyMs = loop.now();
+      sendApplicationData(client, request, clientApp);
+      return;
+    }
+    const tls = new ClientConnection({ ...clientConfig, random: seededRandom(`${s.seed}/client`) });
+    client.tls = tls;
+    cpu.measure(() => tls.start());
+    drain(client, clientApp);
+  });
+  conn.onData((d) => {
+    if (!client.tls) return clientApp.data(d);
+    cpu.measure(() => client.tls!.receive(d));
+    drain(client, clientApp);
+  });
+  conn.onClose((err) => {
+    clientClosed = true;
+    if (err) failure ??= `client: ${err.message}`;
+  });
+
+  const finished = loop.runUntil(() => clientClosed && serverClosed, RUN_LIMIT_MS);
+  capture.detach();
+  if (!finished) failure ??= `the exchange did not finish within ${RUN_LIMIT_MS / 1000} virtual seconds`;
+
+  // --- measurements ---
+  const packets = capture.onWire;
+  const analysis = analyzeTlsOverTcp(packets, tlsOn);
+  const overlaps = (p: CapturedPacket, ranges: Array<[number, number]>) => {
+    const r = analysis.streamRanges.get(p.number);
+    return r !== undefined && ranges.some(([a, b]) => r.start < b && a < r.end);
+  };
+  const isApplicationPacket = (p: CapturedPacket) => overlaps(p, p.fromClientSide ? client.appRanges : server.appRanges);
+  const handshake = handshakeMetrics(packets, isApplicationPacket);
+  const overhead = overheadMetrics(packets, isApplicationPacket, request.length + response.length);
+  const start = packets[0]?.timeMs ?? 0;
+  const bodyBytes = responseBodyLength(s.workload);
+  const transferMs = (clientGot.lastAtMs ?? Number.NaN) - (clientReadyMs ?? Number.NaN);
+  const conns = [client.conn, server.conn].filter((c): c is TcpConnection => c !== undefined);
+
+  const negotiated: Record<string, string> = {};
+  if (session) {
+    negotiated.version = session.protocol;
+    negotiated.cipherSuite = session.cipherSuiteName;
+    if (session.groupName) negotiated.group = session.groupName;
+    if (session.signatureScheme !== undefined) negotiated.signatureScheme = nameOf(SignatureScheme, session.signatureScheme);
+    negotiated.authentication = session.resumed ? 'external PSK' : 'certificate';
+    if (session.serverName) negotiated.serverName = session.serverName;
+  } else if (!tlsOn) {
+    negotiated.protection = 'none';
+  }
+
+  const ladder: LadderPacket[] = capture.packets.map((p) => ({
+    number: p.number,
+    timeMs: p.timeMs,
+    fromClientSide: p.fromClientSide,
+    fate: p.fate,
+    length: p.bytes.length,
+    labels: analysis.labels.get(p.number) ?? (p.tcp ? [flagNames(p.tcp.flags & ~TcpFlag.PSH)] : []),
+  }));
+
+  return {
+    result: {
+      scenario: s.name,
+      title: s.title,
+      protocol: s.protocol,
+      mode: s.mode,
+      auth: s.auth,
+      substrate: 'memory',
+      seed: s.seed,
+      verified: failure === undefined && serverGot.intact && clientGot.intact,
+      negotiated,
+      metrics: {
+        handshake,
+        timeToFirstApplicationByteMs: round2((serverGot.firstAtMs ?? Number.NaN) - start),
+        completionMs: round2((clientGot.lastAtMs ?? Number.NaN) - start),
+        overhead,
+        throughputMbps: round2((bodyBytes * 8) / (transferMs * 1000)),
+        cpuMs: cpu.ms,
+        loss: {
+          packetsLost: capture.packets.filter((p) => p.fate === 'lost').length,
+          retransmissions: conns.reduce((n, c) => n + c.stats.retransmissions, 0),
+          maxHeadOfLineWaitMs: round2(Math.max(0, ...conns.map((c) => c.stats.maxHeadOfLineWaitMs))),
+        },
+      },
+      observer: observerViewOfTls(packets, analysis, tlsOn),
+      ...(failure ? { failure } : {}),
+    },
+    capture,
+    endpoints: { client: `client ${CLIENT_ADDRESS}`, server: `server ${SERVER_ADDRESS}` },
+    ladder,
+    keylogLines: keylog.map((k) => `${k.label} ${toHex(k.clientRandom)} ${toHex(k.secret)}`),
+    espSas: [],
+    decodeAs: tlsOn ? [`tcp.port==${port},tls`] : [],
+    explain: tlsOn ? explainTls(s, session, keylog, analysis, request.length) : [],
+    layouts: tlsOn ? layoutFirstRequest(s, packets, analysis, client.appRanges, request.length) : [],
+    extraFiles,
+  };
+}
+
+function hex(b: Uint8Array | null | undefined): string {
+  return b ? toHex(b) : '(not seen)';
+}
+
+/** The `--explain` narrative of a TLS handshake with the run's real values. */
+function explainTls(
+  s: Scenario,
+  session: SessionInfo | undefined,
+  keylog: readonly KeylogEntry[],
+  a: TlsStreamAnalysis,
+  requestLength: number,
+): ExplainStep[] {
+  const steps: ExplainStep[] = [];
+  const provider = labProvider;
+  steps.push({
+    title: 'ClientHello (in clear)',
+    text: `The client opens with its random, the cipher suites and groups it offers, a key share and the server name (SNI) — all readable on the wire.`,
+    values: [
+      ['client_random', hex(a.clientRandom)],
+      ['server_name', a.serverName ?? '(none)'],
+      ['authentication', s.auth === 'psk' ? 'external PSK (identity "lab-client")' : 'X.509 certificate from the lab CA'],
+    ],
+  });
+  steps.push({
+    title: 'ServerHello (in clear)',
+    text: 'The server picks the version, cipher suite and group, and answers with its own random and key share.',
+    values: [
+      ['server_random', hex(a.serverRandom)],
+      ['version', session?.protocol ?? '?'],
+      ['cipher_suite', session?.cipherSuiteName ?? '?'],
+      ['group', session?.groupName ?? '(none)'],
+    ],
+  });
+  if (!session) return steps;
+  if (session.protocol === 'TLSv1.3') {
+    const suite = tls13Suite(session.cipherSuite)!;
+    steps.push({
+      title: 'TLS 1.3 key schedule (RFC 8446 §7.1)',
+      text:
+        'Early Secret = HKDF-Extract(0, PSK or 0); Handshake Secret = HKDF-Extract(Derive-Secret(Early, "derived", ""), (EC)DHE); ' +
+        'the handshake traffic secrets are Derive-Secret(Handshake Secret, "c hs traffic" / "s hs traffic", ClientHello..ServerHello); ' +
+        'Master Secret = HKDF-Extract(Derive-Secret(Handshake, "derived", ""), 0); the application traffic secrets are ' +
+        'Derive-Secret(Master Secret, "c ap traffic" / "s ap traffic", ClientHello..server Finished). The values below are the ones the client logged (SSLKEYLOGFILE).',
+      values: keylog.map((k) => [k.label, toHex(k.secret)] as [string, string]),
+    });
+    const values: Array<[string, string]> = [];
+    for (const k of keylog) {
+      if (!/TRAFFIC_SECRET/.test(k.label)) continue;
+      const keys = tls13TrafficKeys(provider, suite.hash, k.secret, suite.keyLength, 12);
+      values.push([`${k.label} → key`, toHex(keys.key)], [`${k.label} → iv`, toHex(keys.iv)]);
+    }
+    steps.push({
+      title: 'Traffic keys (RFC 8446 §7.3)',
+      text: `key = HKDF-Expand-Label(secret, "key", "", ${suite.keyLength}), iv = HKDF-Expand-Label(secret, "iv", "", 12); each record's nonce is iv XOR its 64-bit sequence number.`,
+      values,
+    });
+    steps.push({
+      title: 'Protected records',
+      text:
+        `After ServerHello everything is encrypted: EncryptedExtensions, ${s.auth === 'x509' ? 'Certificate, CertificateVerify, ' : ''}Finished travel as records of outer type application_data. ` +
+        `The ${requestLength}-byte request becomes TLSInnerPlaintext (data ‖ content type 23) sealed with ${suite.aead}, plus a 16-byte tag, under a 5-byte header in clear.`,
+      values: [],
+    });
+  } else {
+    const suite = tls12Suite(session.cipherSuite)!;
+    const master = keylog.find((k) => k.label === 'CLIENT_RANDOM');
+    const values: Array<[string, string]> = [];
+    if (master && a.serverRandom && a.clientRandom) {
+      values.push(['master_secret', toHex(master.secret)]);
+      const keyLen = suite.keyLength;
+      const iv = suite.fixedIvLength;
+      const block = tls12KeyBlock(provider, suite.hash as Tls12PrfHash, master.secret, a.serverRandom, a.clientRandom, 2 * keyLen + 2 * iv);
+      values.push(['key_block', toHex(block)]);
+      values.push(['client_write_key', toHex(block.subarray(0, keyLen))]);
+      values.push(['server_write_key', toHex(block.subarray(keyLen, 2 * keyLen))]);
+      values.push(['client_write_IV', toHex(block.subarray(2 * keyLen, 2 * keyLen + iv))]);
+      values.push(['server_write_IV', toHex(block.subarray(2 * keyLen + iv))]);
+    }
+    steps.push({
+      title: 'TLS 1.2 keys (RFC 5246 §8.1, §6.3; RFC 7627)',
+      text:
+        'pre_master_secret is the ECDHE shared secret (it never leaves the peers and is not logged); master_secret = PRF(pre_master_secret, ' +
+        '"extended master secret", session_hash)[0..47]; key_block = PRF(master_secret, "key expansion", server_random + client_random), ' +
+        `cut into client/server write keys and IVs (${suite.aead}: no MAC keys). The master secret is the CLIENT_RANDOM line of the key log.`,
+      values,
+    });
+    steps.push({
+      title: 'What stays in clear',
+      text: `In TLS 1.2 the server's ${s.auth === 'x509' ? 'Certificate, ' : ''}ServerKeyExchange and ServerHelloDone cross the wire unencrypted; only Finished and application data are protected.`,
+      values: [],
+    });
+  }
+  return steps;
+}
+
+/** The client's first packet with application data, laid out field by field. */
+function layoutFirstRequest(
+  s: Scenario,
+  packets: readonly CapturedPacket[],
+  a: TlsStreamAnalysis,
+  appRanges: Array<[number, number]>,
+  requestLength: number,
+): PacketLayout[] {
+  const first = appRanges[0];
+  if (!first) return [];
+  const rec = a.records.find((r) => r.fromClient && r.contentType === ContentType.application_data && r.streamOffset >= first[0]);
+  const p = packets.find((x) => x.number === rec?.packet);
+  if (!rec || !p || !p.tcp) return [];
+  const tcpHeader = p.bytes.length - p.ipHeaderLength - p.tcp.payload.length;
+  const tls13 = s.protocol === 'tls1.3';
+  const fields: PacketLayout['fields'] = [
+    { name: 'IPv4 header', bytes: p.ipHeaderLength, value: `${p.source} → ${p.destination}`, protected: 'clear' },
+    { name: 'TCP header', bytes: tcpHeader, value: `${p.tcp.sourcePort} → ${p.tcp.destinationPort}`, protected: 'clear' },
+    { name: 'content type', bytes: 1, value: '23 (application_data)', protected: 'clear' },
+    { name: 'legacy version', bytes: 2, value: `0x${rec.version.toString(16).padStart(4, '0')}`, protected: 'clear' },
+    { name: 'length', bytes: 2, value: String(rec.length), protected: 'clear' },
+  ];
+  if (tls13) {
+    fields.push(
+      { name: 'request (HTTP GET)', bytes: requestLength, value: `${requestLength} bytes`, protected: 'encrypted' },
+      { name: 'inner content type', bytes: 1, value: '23', protected: 'encrypted' },
+    );
+    const pad = rec.length - 16 - requestLength - 1;
+    if (pad > 0) fields.push({ name: 'padding', bytes: pad, value: 'zeros', protected: 'encrypted' });
+  } else {
+    fields.push(
+      { name: 'explicit nonce', bytes: 8, value: 'sequence number', protected: 'clear' },
+      { name: 'request (HTTP GET)', bytes: rec.length - 8 - 16, value: `${requestLength} bytes`, protected: 'encrypted' },
+    );
+  }
+  fields.push({ name: 'AEAD tag', bytes: 16, value: 'authenticates header + content', protected: 'authenticated' });
+  const other = p.tcp.payload.length - 5 - rec.length;
+  if (other > 0) fields.splice(2, 0, { name: 'other TLS records', bytes: other, value: 'e.g. the client Finished', protected: 'encrypted' });
+  return [{ title: `${s.protocol === 'tls1.3' ? 'TLS 1.3' : 'TLS 1.2'} record carrying the request (frame ${p.number})`, fields }];
+}
