@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # Real peers and tools the interop tests drive (see shared/INTEROP.md).
-APT_PACKAGES=(openssl gnutls-bin tshark tcpdump strongswan-charon strongswan-swanctl
+APT_PACKAGES=(openssl gnutls-bin tshark tcpdump strongswan-charon strongswan-swanctl libstrongswan-standard-plugins
   libcharon-extra-plugins libstrongswan-extra-plugins iproute2 iputils-ping curl)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
