@@ -147,6 +147,8 @@ export class TcpConnection {
   private timed: { seq: number; atMs: number } | null = null;
   private retransmitTimer: Timer | null = null;
   private retries = 0;
+  /** The acknowledgment number of the last segment sent: no bare ACK is needed when data already carried it. */
+  private lastAckSent: number | undefined;
   private handlers: {
     connect?: () => void;
     data?: (d: Uint8Array) => void;
@@ -230,6 +232,7 @@ export class TcpConnection {
   }
 
   private emit(s: Omit<Segment, 'srcPort' | 'dstPort' | 'window' | 'payload'> & { payload?: Uint8Array }): void {
+    if (s.flags & ACK) this.lastAckSent = s.ack;
     const seg: Segment = {
       srcPort: this.localPort,
       dstPort: this.remotePort,
@@ -393,8 +396,9 @@ export class TcpConnection {
         if (s.mss) this.mss = Math.min(this.mss, s.mss);
         this.sndUna = s.ack;
         this.sndWnd = s.window;
-        this.established();
+        // The handshake's final ACK goes out before anything the application writes on connect.
         this.emit({ seq: this.sndNxt, ack: this.rcvNxt, flags: ACK });
+        this.established();
         this.pump();
       }
       return;
@@ -494,7 +498,8 @@ export class TcpConnection {
       }
       if (!progressed) break;
     }
-    this.emit({ seq: this.sndNxt, ack: this.rcvNxt, flags: ACK });
+    // Data the application wrote while handling this segment already carried the acknowledgment.
+    if (this.lastAckSent !== this.rcvNxt) this.emit({ seq: this.sndNxt, ack: this.rcvNxt, flags: ACK });
   }
 
   private deliver(data: Uint8Array, fin: boolean): void {

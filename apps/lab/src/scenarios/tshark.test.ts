@@ -1,0 +1,50 @@
+/**
+ * tshark is the independent check: given only a scenario's capture.pcap and keylog.txt, it must
+ * decrypt the TLS streams to exactly the request and response the scenario's peers exchanged.
+ * Skipped, with a message, where tshark is not installed.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findScenario } from './catalogue.js';
+import { runScenario } from './runner.js';
+import { tsharkDecryptArgs } from './wireshark.js';
+import { requestFor, responseFor } from './workload.js';
+import { SERVER_NAME } from './lab-pki.js';
+
+const hasTshark = spawnSync('tshark', ['--version']).status === 0;
+const maybe = hasTshark ? it : it.skip;
+if (!hasTshark) console.warn('tshark not installed: the decryption check is skipped');
+
+/** The two directions of TCP stream 0 as tshark's `follow,tls,raw` prints them (the second node's lines are indented). */
+function followTls(args: string[]): { first: Buffer; second: Buffer } {
+  const r = spawnSync('tshark', [...args, '-q', '-z', 'follow,tls,raw,0'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`tshark failed: ${r.stderr}`);
+  const body = r.stdout.split(/^=+$/m)[1] ?? '';
+  const first: string[] = [];
+  const second: string[] = [];
+  for (const line of body.split('\n')) {
+    if (/^\t[0-9a-f]+$/.test(line)) second.push(line.trim());
+    else if (/^[0-9a-f]+$/.test(line)) first.push(line);
+  }
+  return { first: Buffer.from(first.join(''), 'hex'), second: Buffer.from(second.join(''), 'hex') };
+}
+
+describe('tshark decrypts the scenario captures with the written key log', () => {
+  const out = mkdtempSync(join(tmpdir(), 'lab-tshark-'));
+  maybe.each([['tls13-x509-http'], ['tls13-psk-http'], ['tls12-x509-http']])('%s', (name) => {
+    const s = findScenario(name)!;
+    const { run, dir, result } = runScenario(s, { out });
+    expect(result.verified).toBe(true);
+    const args = tsharkDecryptArgs({ capture: join(dir, 'capture.pcap'), keylog: join(dir, 'keylog.txt'), decodeAs: run.decodeAs });
+    const { first, second } = followTls(args);
+    const sent = [Buffer.from(requestFor(s.workload, SERVER_NAME)), Buffer.from(responseFor(s.workload))];
+    // Which node tshark lists first depends on its stream bookkeeping; the two directions must be the two messages.
+    const got = [first, second].sort((a, b) => a.length - b.length);
+    expect(got[0].equals(sent[0])).toBe(true);
+    expect(got[1].equals(sent[1])).toBe(true);
+    // and the printed command line is the one the test ran
+    expect(result.tshark[0]).toContain(`tls.keylog_file:${join(dir, 'keylog.txt')}`);
+  });
+});
