@@ -109,4 +109,20 @@ describe('node:tls interop', () => {
     expect(errors[0]?.message).toMatch(/certificate_required/);
     server.close();
   });
+
+  it('connect() takes `ca` like node:tls, checks an IP address against the SAN, and trusts the system bundle by default', async () => {
+    const id = identity('server-ecdsa-p256');
+    const server = nodeTls.createServer({ cert: readFileSync(id.certFile), key: readFileSync(id.keyFile) }, (s) => s.end('ok'));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as AddressInfo).port;
+    const withCa = connect({ provider, host: '127.0.0.1', port, ca: readFileSync(CA_FILE, 'utf8') });
+    await once(withCa, 'secureConnect');
+    expect(withCa.getPeerCertificateChain()).toHaveLength(1);
+    withCa.destroy();
+    const systemOnly = connect({ provider, host: '127.0.0.1', port });
+    const [err] = await once(systemOnly, 'error');
+    expect((err as Error).message).toMatch(/unknown_ca/);
+    server.close();
+  });
 });

@@ -1,7 +1,11 @@
 /**
  * `connect()` and `createServer()`: node:tls-like entry points over node:net for the sans-I/O core.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import * as net from 'node:net';
+import { TrustStore } from '@layersec/crypto-primitives';
+import { x509Verifier } from '../certificates.js';
+import type { CertificateVerifier } from '../config.js';
 import { ClientConnection, type ClientConfig } from '../client/client-connection.js';
 import { ServerConnection, type ServerConfig } from '../server/server-connection.js';
 import { TlsSocket } from './tls-socket.js';
@@ -11,12 +15,32 @@ export interface ConnectOptions extends ClientConfig {
   port?: number;
   /** An already connected socket to run TLS over instead of opening one. */
   socket?: net.Socket;
+  /**
+   * Trust anchors as PEM text, used when no `verifier` is given (as node:tls's `ca`). Without both,
+   * the system bundle /etc/ssl/certs/ca-certificates.crt is trusted, with the host name checked.
+   */
+  ca?: string;
+}
+
+/** The system trust bundle (Debian/Ubuntu layout), read once. */
+let systemTrust: TrustStore | undefined;
+const SYSTEM_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
+function defaultVerifier(options: ConnectOptions): CertificateVerifier | undefined {
+  if (options.verifier) return options.verifier;
+  if (options.ca !== undefined) return x509Verifier({ trustAnchors: TrustStore.fromPem(options.ca), provider: options.provider });
+  if (options.psk && !options.resumptionTicket) return undefined;
+  if (!systemTrust && existsSync(SYSTEM_BUNDLE)) systemTrust = TrustStore.fromPem(readFileSync(SYSTEM_BUNDLE, 'utf8'));
+  return systemTrust ? x509Verifier({ trustAnchors: systemTrust, provider: options.provider }) : undefined;
 }
 
 /** Opens a TCP connection and runs the TLS client over it; 'secureConnect' fires when it is ready. */
 export function connect(options: ConnectOptions, secureConnectListener?: () => void): TlsSocket {
   const socket = options.socket ?? net.connect({ host: options.host ?? 'localhost', port: options.port ?? 443 });
-  const conn = new ClientConnection({ ...options, serverName: options.serverName ?? (options.host && !net.isIP(options.host) ? options.host : undefined) });
+  const conn = new ClientConnection({
+    ...options,
+    serverName: options.serverName ?? options.host,
+    verifier: defaultVerifier(options),
+  });
   const tls = new TlsSocket(socket, conn, 'client');
   if (secureConnectListener) tls.once('secureConnect', secureConnectListener);
   const go = () => {
