@@ -83,6 +83,8 @@ export interface ScenarioResult {
   seed: string;
   /** The exchange completed and each side received exactly the bytes the other sent. */
   verified: boolean;
+  /** Why the run did not complete, when it did not. */
+  failure?: string;
   /** What the security protocol negotiated (version, cipher suite, group, SPI, ...). */
   negotiated: Record<string, string>;
   metrics: ScenarioMetrics;
