@@ -168,7 +168,14 @@ export function analyzeTlsOverTcp(packets: readonly CapturedPacket[], tlsPresent
       if (contentType === ContentType.change_cipher_spec) d.ccsSeen = true;
       out.records.push(rec);
       const typeName = nameOf(ContentType, contentType);
-      label(packet, rec.handshakeMessages.length > 0 ? rec.handshakeMessages.join(', ') : encrypted ? `${typeName} [${length}]` : typeName);
+      label(
+        packet,
+        rec.handshakeMessages.length > 0
+          ? rec.handshakeMessages.join(', ')
+          : encrypted
+            ? `${contentType === ContentType.application_data ? typeName : `${typeName} (encrypted)`} [${length}]`
+            : typeName,
+      );
       d.buffer = d.buffer.slice(5 + length);
       d.bufferOffset += 5 + length;
       // Keep the segment holding the next record's first byte and those after it.
@@ -223,6 +230,10 @@ export function analyzeTlsOverTcp(packets: readonly CapturedPacket[], tlsPresent
       }
     }
     if (!tlsPresent) label(p.number, `data [${t.payload.length}]`);
+  }
+  // Segments in which no record starts carry the rest of one that began earlier.
+  for (const p of packets) {
+    if (p.tcp && p.tcp.payload.length > 0 && !out.labels.has(p.number)) label(p.number, `… record continued [${p.tcp.payload.length}]`);
   }
   return out;
 }

@@ -1,0 +1,38 @@
+/**
+ * The HTML report is one self-contained file: no scripts, no external references, a ladder per
+ * scenario with a row per packet the tap saw, the packet layouts and the comparison charts.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findScenario } from '../scenarios/catalogue.js';
+import { runScenario } from '../scenarios/runner.js';
+import { escapeHtml, renderReport } from './html.js';
+
+describe('HTML report', () => {
+  const out = mkdtempSync(join(tmpdir(), 'lab-report-'));
+  const runs = ['tcp-plain-http', 'tls13-x509-http', 'tls12-x509-http'].map((n) => runScenario(findScenario(n)!, { out }));
+  const html = renderReport(runs, { generated: 'test run' });
+
+  it('references nothing outside itself and runs no script', () => {
+    expect(html).not.toMatch(/<script|<link|<img|@import|url\((?!#)/i);
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//i);
+  });
+
+  it('has a section with a ladder diagram per scenario, one arrow per captured packet', () => {
+    for (const c of runs) {
+      const section = html.split(`<section id="${c.result.scenario}">`)[1]?.split('</section>')[0] ?? '';
+      expect(section).toContain('<svg class="ladder"');
+      const arrows = section.match(/<line [^>]*class="pkt[^"]*"/g) ?? [];
+      expect(arrows.length).toBe(c.run.ladder.length);
+      expect(section).toContain(escapeHtml(c.result.tshark[0]));
+    }
+    // The TLS 1.2 ladder names the cleartext handshake messages the observer reads.
+    expect(html).toContain('server_hello, certificate, server_key_exchange, server_hello_done');
+  });
+
+  it('draws the comparison charts and the packet layouts', () => {
+    expect((html.match(/<svg class="chart"/g) ?? []).length).toBe(7);
+    expect((html.match(/<svg class="layout"/g) ?? []).length).toBe(2);
+  });
+});
