@@ -87,3 +87,39 @@ describe.each([
     expect(s.error?.alertName).toBe('handshake_failure');
   });
 });
+
+describe('TLS 1.2 PSK (RFC 4279) and ECDHE_PSK (RFC 5489) in memory', () => {
+  const key = new Uint8Array(32).fill(0x33);
+  it.each([
+    [CipherSuite.TLS_PSK_WITH_AES_128_GCM_SHA256],
+    [CipherSuite.TLS_PSK_WITH_AES_256_GCM_SHA384],
+    [CipherSuite.TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256],
+  ])('suite 0x%s', (suite) => {
+    const s = new ServerConnection({ provider: nobleProvider, versions: ['TLSv1.2'], cipherSuites: [suite], pskLookup: (id) => (new TextDecoder().decode(id) === 'lab' ? { key } : undefined) });
+    const c = new ClientConnection({ provider: nobleProvider, versions: ['TLSv1.2'], psk: { identity: utf8('lab'), key } });
+    c.start();
+    const log = pipe(c, s);
+    expect(c.error).toBeUndefined();
+    expect(c.session?.cipherSuite).toBe(suite);
+    expect(c.session?.resumed).toBe(true);
+    c.send(utf8('psk data'));
+    pipe(c, s, log);
+    expect(received(log.server)).toBe('psk data');
+  });
+
+  it('an unknown identity → unknown_psk_identity', () => {
+    const s = new ServerConnection({ provider: nobleProvider, versions: ['TLSv1.2'], pskLookup: () => undefined });
+    const c = new ClientConnection({ provider: nobleProvider, versions: ['TLSv1.2'], psk: { identity: utf8('who'), key } });
+    c.start();
+    pipe(c, s);
+    expect(s.error?.alertName).toBe('unknown_psk_identity');
+  });
+
+  it('a wrong key → bad_record_mac on the protected Finished', () => {
+    const s = new ServerConnection({ provider: nobleProvider, versions: ['TLSv1.2'], pskLookup: () => ({ key: new Uint8Array(32).fill(1) }) });
+    const c = new ClientConnection({ provider: nobleProvider, versions: ['TLSv1.2'], psk: { identity: utf8('x'), key } });
+    c.start();
+    pipe(c, s);
+    expect(s.error?.alertName).toBe('bad_record_mac');
+  });
+});

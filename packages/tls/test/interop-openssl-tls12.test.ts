@@ -96,3 +96,39 @@ describe('openssl s_client (TLS 1.2) against our server', () => {
     server.close();
   });
 });
+
+describe('TLS 1.2 PSK with openssl, both roles', () => {
+  const psk = '0f0e0d0c0b0a09080706050403020100';
+  const key = Uint8Array.from(Buffer.from(psk, 'hex'));
+  it.each([['PSK-AES128-GCM-SHA256'], ['PSK-AES256-GCM-SHA384'], ['ECDHE-PSK-CHACHA20-POLY1305']])('our client, s_server -cipher %s', async (cipher) => {
+    const port = await freePort();
+    const peer = startPeer('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-tls1_2', '-nocert', '-psk', psk, '-psk_hint', 'lab-hint', '-cipher', cipher, '-rev', '-naccept', '1']);
+    await peer.waitFor(/ACCEPT/);
+    const sock = connect({ provider, host: '127.0.0.1', port, versions: ['TLSv1.2'], psk: { identity: new TextEncoder().encode('Client_identity'), key } });
+    await once(sock, 'secureConnect');
+    let text = '';
+    sock.on('data', (d: Buffer) => (text += d.toString()));
+    sock.write('psk\n');
+    while (!text.includes('\n')) await once(sock, 'data');
+    expect(text).toBe('ksp\n');
+    sock.end();
+    expect(await peer.exited()).toBe(0);
+  });
+
+  it.each([['PSK-AES128-GCM-SHA256'], ['ECDHE-PSK-CHACHA20-POLY1305']])('s_client -cipher %s, our server', async (cipher) => {
+    const server = createServer({ provider, versions: ['TLSv1.2'], pskLookup: (id) => (Buffer.from(id).toString() === 'lab' ? { key } : undefined) }, (sock: TlsSocket) => {
+      sock.on('data', (d: Buffer) => {
+        sock.write(d.toString().toUpperCase());
+        sock.end();
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as AddressInfo).port;
+    const client = startPeer('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-tls1_2', '-psk', psk, '-psk_identity', 'lab', '-cipher', cipher, '-ign_eof'], 'hello\n');
+    expect(await client.exited()).toBe(0);
+    expect(client.output()).toMatch(new RegExp(`Cipher is ${cipher}`));
+    expect(client.output()).toMatch(/HELLO/);
+    server.close();
+  });
+});

@@ -22,6 +22,9 @@ import {
   decodeServerKeyExchangeEcdhe,
   encodeCertificate12,
   encodeClientKeyExchangeEcdhe,
+  decodeServerKeyExchangePsk,
+  encodeClientKeyExchangePsk,
+  pskPremasterSecret,
 } from '../messages/tls12-messages.js';
 import { decodeFinished, encodeCertificateVerify, encodeFinished } from '../messages/tls13-messages.js';
 import { cryptoScheme12, schemeFitsKey } from '../signature-schemes.js';
@@ -85,7 +88,33 @@ function afterServerHello(c: ClientConnection, sh: ServerHello, m: HandshakeMess
   });
   c.hs.transcript.setHash(suite.hash);
   add(c, m.raw);
+  if (suite.authentication === 'PSK') {
+    if (!c.config.psk) fail(AlertDescription.illegal_parameter, 'server chose a PSK suite but we have no PSK');
+    return new ExpectPskServerKeyExchange(suite.keyExchange === 'ECDHE_PSK');
+  }
   return new ExpectCertificate();
+}
+
+/** RFC 4279 §2: ServerKeyExchange (psk_identity_hint) is optional for PSK; ECDHE_PSK carries the curve (RFC 5489 §2). */
+class ExpectPskServerKeyExchange implements State {
+  readonly name = 'Tls12ExpectPskServerKeyExchange';
+  readonly expects: readonly number[];
+  constructor(private readonly ecdhe: boolean) {
+    this.expects = ecdhe ? [HandshakeType.server_key_exchange] : [HandshakeType.server_key_exchange, HandshakeType.server_hello_done];
+  }
+  handle(c: ClientConnection, m: HandshakeMessage): State {
+    if (m.msg_type === HandshakeType.server_hello_done) return new ExpectServerHelloDone(false).handle(c, m);
+    const ske = decodeServerKeyExchangePsk(m.body, this.ecdhe);
+    if (ske.params) {
+      if (!c.supportedGroups.includes(ske.params.namedcurve) || !GROUP_NAMES.has(ske.params.namedcurve)) {
+        fail(AlertDescription.illegal_parameter, `ServerKeyExchange curve ${ske.params.namedcurve} was not offered`);
+      }
+      get(c).group = ske.params.namedcurve;
+      get(c).serverPublic = ske.params.public;
+    }
+    add(c, m.raw);
+    return new ExpectServerHelloDone(false);
+  }
 }
 
 class ExpectCertificate implements State {
@@ -163,12 +192,26 @@ function sendClientFlight(c: ClientConnection): State {
     c.queueHandshake(cert);
     if (!send) clientScheme = undefined;
   }
-  const name = GROUP_NAMES.get(x.group!)!;
-  const kx = c.provider.keyExchange(name);
-  const fixed = c.config.ephemeralPrivateKeys?.[name];
-  const kp = fixed ? { privateKey: fixed, publicKey: kx.publicKeyFor(fixed) } : kx.generateKeyPair(c.random);
-  const pms = kx.computeSharedSecret(kp.privateKey, x.serverPublic!);
-  const cke = encodeClientKeyExchangeEcdhe(kp.publicKey);
+  let pms: Uint8Array;
+  let cke: Uint8Array;
+  const psk = c.config.psk;
+  if (x.suite.keyExchange === 'PSK') {
+    pms = pskPremasterSecret(psk!.key, undefined);
+    cke = encodeClientKeyExchangePsk(psk!.identity);
+  } else {
+    const name = GROUP_NAMES.get(x.group!)!;
+    const kx = c.provider.keyExchange(name);
+    const fixed = c.config.ephemeralPrivateKeys?.[name];
+    const kp = fixed ? { privateKey: fixed, publicKey: kx.publicKeyFor(fixed) } : kx.generateKeyPair(c.random);
+    const shared = kx.computeSharedSecret(kp.privateKey, x.serverPublic!);
+    if (x.suite.keyExchange === 'ECDHE_PSK') {
+      pms = pskPremasterSecret(psk!.key, shared);
+      cke = encodeClientKeyExchangePsk(psk!.identity, kp.publicKey);
+    } else {
+      pms = shared;
+      cke = encodeClientKeyExchangeEcdhe(kp.publicKey);
+    }
+  }
   add(c, cke);
   c.queueHandshake(cke);
   // RFC 7627 §3: session_hash covers the messages up to and including ClientKeyExchange.
@@ -216,13 +259,13 @@ class ExpectFinished implements State {
       protocol: 'TLSv1.2',
       cipherSuite: x.suite.id,
       cipherSuiteName: x.suite.name,
-      group: x.group,
-      groupName: x.group !== undefined ? nameOf(NamedGroup, x.group) : undefined,
+      group: x.suite.keyExchange === 'PSK' ? undefined : x.group,
+      groupName: x.group !== undefined && x.suite.keyExchange !== 'PSK' ? nameOf(NamedGroup, x.group) : undefined,
       signatureScheme: x.signatureScheme,
       serverName: c.config.serverName,
       alpnProtocol: x.alpnProtocol,
       peerCertificates: c.hs.peerCertificates,
-      resumed: false,
+      resumed: x.suite.authentication === 'PSK',
       helloRetryRequest: false,
     });
     return new ExpectTraffic12();

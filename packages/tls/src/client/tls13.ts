@@ -18,7 +18,7 @@ import {
   PskKeyExchangeMode,
   nameOf,
 } from '../constants.js';
-import { tls13Suite, type Tls13CipherSuite } from '../cipher-suites.js';
+import { TLS12_PSK_CIPHER_SUITES, tls13Suite, type Tls13CipherSuite } from '../cipher-suites.js';
 import type { HandshakeState } from '../connection.js';
 import { TlsAlertError, fail } from '../errors.js';
 import { Tls13KeySchedule, Transcript } from '../key-schedule.js';
@@ -84,7 +84,8 @@ function keyPairFor(c: ClientConnection, group: number): KeyPair {
 }
 
 function offeredSuites(c: ClientConnection): number[] {
-  const all = c.config.cipherSuites ?? DEFAULT_CIPHER_SUITES;
+  // With a PSK and no explicit list, the TLS 1.2 PSK suites are offered too (RFC 4279, RFC 5489).
+  const all = c.config.cipherSuites ?? (c.config.psk ? [...DEFAULT_CIPHER_SUITES, ...TLS12_PSK_CIPHER_SUITES] : DEFAULT_CIPHER_SUITES);
   return all.filter((s) => (tls13Suite(s) ? TLS13_ONLY(c) : offersTls12(c)));
 }
 

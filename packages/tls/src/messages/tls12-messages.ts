@@ -103,3 +103,45 @@ export function decodeClientKeyExchangeEcdhe(body: Uint8Array): Uint8Array {
   r.expectEnd('ClientKeyExchange');
   return point;
 }
+
+// --- PSK key exchange (RFC 4279 §2, RFC 5489 §2) ---
+/** ServerKeyExchange of PSK: psk_identity_hint; of ECDHE_PSK: psk_identity_hint then ServerECDHParams (unsigned). */
+export interface ServerKeyExchangePsk {
+  readonly psk_identity_hint: Uint8Array;
+  readonly params?: ServerEcdhParams;
+}
+export function encodeServerKeyExchangePsk(ske: ServerKeyExchangePsk): Uint8Array {
+  const w = new Writer().vectorBytes(2, ske.psk_identity_hint);
+  if (ske.params) w.bytes(encodeServerEcdhParams(ske.params));
+  return encodeHandshake(HandshakeType.server_key_exchange, w.finish());
+}
+export function decodeServerKeyExchangePsk(body: Uint8Array, withEcdhe: boolean): ServerKeyExchangePsk {
+  const r = new Reader(body);
+  const psk_identity_hint = r.vector(2, 'ServerKeyExchange.psk_identity_hint').slice();
+  let params: ServerEcdhParams | undefined;
+  if (withEcdhe) {
+    const curveType = r.u8('ServerECDHParams.curve_params.curve_type');
+    if (curveType !== 3) throw new DecodeError('ServerECDHParams.curve_params.curve_type', r.offset - 1, `curve type ${curveType} is not named_curve`);
+    params = { namedcurve: r.u16('ServerECDHParams.curve_params.namedcurve'), public: r.vector(1, 'ServerECDHParams.public', 1).slice() };
+  }
+  r.expectEnd('ServerKeyExchange');
+  return { psk_identity_hint, params };
+}
+/** ClientKeyExchange of PSK: psk_identity; of ECDHE_PSK: psk_identity then the client's ECDH public value. */
+export function encodeClientKeyExchangePsk(identity: Uint8Array, ecdhPublic?: Uint8Array): Uint8Array {
+  const w = new Writer().vectorBytes(2, identity);
+  if (ecdhPublic) w.vectorBytes(1, ecdhPublic);
+  return encodeHandshake(HandshakeType.client_key_exchange, w.finish());
+}
+export function decodeClientKeyExchangePsk(body: Uint8Array, withEcdhe: boolean): { identity: Uint8Array; ecdhPublic?: Uint8Array } {
+  const r = new Reader(body);
+  const identity = r.vector(2, 'ClientKeyExchange.psk_identity', 1).slice();
+  const ecdhPublic = withEcdhe ? r.vector(1, 'ClientECDiffieHellmanPublic.ecdh_Yc', 1).slice() : undefined;
+  r.expectEnd('ClientKeyExchange');
+  return { identity, ecdhPublic };
+}
+/** RFC 4279 §2 / RFC 5489 §2: premaster = uint16 len(other) || other || uint16 len(psk) || psk, other = zeros (PSK) or the ECDH secret. */
+export function pskPremasterSecret(psk: Uint8Array, other: Uint8Array | undefined): Uint8Array {
+  const o = other ?? new Uint8Array(psk.length);
+  return new Writer().vectorBytes(2, o).vectorBytes(2, psk).finish();
+}

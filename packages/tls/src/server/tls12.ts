@@ -20,7 +20,7 @@ import {
   ProtocolVersion,
   nameOf,
 } from '../constants.js';
-import { tls12Suite, type Tls12CipherSuite } from '../cipher-suites.js';
+import { TLS12_PSK_CIPHER_SUITES, tls12Suite, type Tls12CipherSuite } from '../cipher-suites.js';
 import type { HandshakeState } from '../connection.js';
 import { fail } from '../errors.js';
 import { encodeAlert } from '../messages/alert.js';
@@ -47,6 +47,9 @@ import {
   encodeServerEcdhParams,
   encodeServerHelloDone,
   encodeServerKeyExchangeEcdhe,
+  decodeClientKeyExchangePsk,
+  encodeServerKeyExchangePsk,
+  pskPremasterSecret,
 } from '../messages/tls12-messages.js';
 import { decodeCertificateVerify, decodeFinished, encodeFinished } from '../messages/tls13-messages.js';
 import { cryptoScheme12, schemeFitsKey } from '../signature-schemes.js';
@@ -92,13 +95,18 @@ function afterClientHello(s: ServerConnection, ch: ClientHello, m: HandshakeMess
   s.acceptCompatCcs = false;
   const key = s.config.privateKey;
   const chain = s.config.certificateChain;
-  if (!key || !chain?.length) fail(AlertDescription.handshake_failure, 'no certificate configured');
   if (!ch.legacy_compression_methods.includes(0)) fail(AlertDescription.illegal_parameter, 'null compression not offered');
-  const auth = key.type === 'rsa' ? 'RSA' : 'ECDSA';
-  const suite = (s.config.cipherSuites ?? DEFAULT_CIPHER_SUITES)
+  const auth = key && chain?.length ? (key.type === 'rsa' ? 'RSA' : 'ECDSA') : undefined;
+  const ours = s.config.cipherSuites ?? (s.config.pskLookup ? [...DEFAULT_CIPHER_SUITES, ...TLS12_PSK_CIPHER_SUITES] : DEFAULT_CIPHER_SUITES);
+  const suite = ours
     .map(tls12Suite)
-    .find((x): x is Tls12CipherSuite => !!x && x.authentication === auth && ch.cipher_suites.includes(x.id));
+    .find(
+      (x): x is Tls12CipherSuite =>
+        !!x && ch.cipher_suites.includes(x.id) && (x.authentication === 'PSK' ? s.config.pskLookup !== undefined : x.authentication === auth),
+    );
   if (!suite) fail(AlertDescription.handshake_failure, 'no common TLS 1.2 cipher suite');
+  if (suite.authentication === 'PSK') return pskServerHello(s, ch, m, suite);
+  if (!key || !chain?.length) fail(AlertDescription.handshake_failure, 'no certificate configured');
 
   // RFC 5746 §3.6: the client signals secure renegotiation by the SCSV or an empty extension.
   const ri = findExtension(ch.extensions, ExtensionType.renegotiation_info);
@@ -187,6 +195,65 @@ function afterClientHello(s: ServerConnection, ch: ClientHello, m: HandshakeMess
   return get(s).clientAuth ? new ExpectClientCertificate() : new ExpectClientKeyExchange();
 }
 
+/** RFC 4279 / RFC 5489: ServerHello, [ServerKeyExchange], ServerHelloDone — no certificate. */
+function pskServerHello(s: ServerConnection, ch: ClientHello, m: HandshakeMessage, suite: Tls12CipherSuite): State {
+  const ri = findExtension(ch.extensions, ExtensionType.renegotiation_info);
+  if (ri && decodeRenegotiationInfo(ri).length !== 0) fail(AlertDescription.handshake_failure, 'renegotiation_info not empty in an initial handshake');
+  const secureRenegotiation = ri !== undefined || ch.cipher_suites.includes(CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
+  const ems = findExtension(ch.extensions, ExtensionType.extended_master_secret) !== undefined;
+  const ecdhe = suite.keyExchange === 'ECDHE_PSK';
+  let group = NamedGroup.x25519 as number;
+  if (ecdhe) {
+    const sg = findExtension(ch.extensions, ExtensionType.supported_groups);
+    const clientGroups = sg ? decodeSupportedGroups(sg) : [NamedGroup.secp256r1];
+    const g = s.supportedGroups.find((x) => GROUP_NAMES.has(x) && clientGroups.includes(x));
+    if (g === undefined) fail(AlertDescription.handshake_failure, 'no common curve');
+    group = g;
+  }
+  let serverRandom = s.random.randomBytes(32);
+  if ((s.config.versions ?? ['TLSv1.3', 'TLSv1.2']).includes('TLSv1.3')) serverRandom = concatBytes(serverRandom.subarray(0, 24), DOWNGRADE_TLS12);
+  const transcript = new Transcript(s.provider);
+  transcript.setHash(suite.hash);
+  let privateKey: Uint8Array = new Uint8Array(0);
+  let publicKey: Uint8Array = new Uint8Array(0);
+  if (ecdhe) {
+    const name = GROUP_NAMES.get(group)!;
+    const kx = s.provider.keyExchange(name);
+    const fixed = s.config.ephemeralPrivateKeys?.[name];
+    const kp = fixed ? { privateKey: fixed, publicKey: kx.publicKeyFor(fixed) } : kx.generateKeyPair(s.random);
+    privateKey = kp.privateKey;
+    publicKey = kp.publicKey;
+  }
+  const sni = findExtension(ch.extensions, ExtensionType.server_name);
+  ctx.set(s, {
+    suite,
+    clientRandom: ch.random,
+    serverRandom,
+    ems,
+    transcript,
+    messages: [],
+    group,
+    privateKey,
+    signatureScheme: 0,
+    serverName: sni ? decodeServerName(sni) : undefined,
+    peerCertificates: [],
+    clientAuth: false,
+  });
+  add(s, m.raw);
+  const ext: Extension[] = [];
+  if (secureRenegotiation) ext.push({ extension_type: ExtensionType.renegotiation_info, extension_data: encodeRenegotiationInfo(new Uint8Array(0)) });
+  if (ems) ext.push({ extension_type: ExtensionType.extended_master_secret, extension_data: new Uint8Array(0) });
+  send(
+    s,
+    encodeServerHello({ legacy_version: ProtocolVersion.TLS1_2, random: serverRandom, legacy_session_id_echo: new Uint8Array(0), cipher_suite: suite.id, legacy_compression_method: 0, extensions: ext }),
+  );
+  // RFC 4279 §2: without a hint the ServerKeyExchange is omitted; ECDHE_PSK always sends it (RFC 5489 §2).
+  if (ecdhe) send(s, encodeServerKeyExchangePsk({ psk_identity_hint: new Uint8Array(0), params: { namedcurve: group, public: publicKey } }));
+  send(s, encodeServerHelloDone());
+  s.flushHandshake();
+  return new ExpectClientKeyExchange();
+}
+
 class ExpectClientCertificate implements State {
   readonly name = 'Tls12ExpectClientCertificate';
   readonly expects = [HandshakeType.certificate];
@@ -211,8 +278,19 @@ class ExpectClientKeyExchange implements State {
   readonly expects = [HandshakeType.client_key_exchange];
   handle(s: ServerConnection, m: HandshakeMessage): State {
     const x = get(s);
-    const point = decodeClientKeyExchangeEcdhe(m.body);
-    const pms = s.provider.keyExchange(GROUP_NAMES.get(x.group)!).computeSharedSecret(x.privateKey, point);
+    let pms: Uint8Array;
+    if (x.suite.authentication === 'PSK') {
+      const ecdhe = x.suite.keyExchange === 'ECDHE_PSK';
+      const cke = decodeClientKeyExchangePsk(m.body, ecdhe);
+      const psk = s.config.pskLookup?.(cke.identity);
+      // RFC 4279 §2: an identity the server does not know is unknown_psk_identity.
+      if (!psk) fail(AlertDescription.unknown_psk_identity, 'unknown PSK identity');
+      const shared = ecdhe ? s.provider.keyExchange(GROUP_NAMES.get(x.group)!).computeSharedSecret(x.privateKey, cke.ecdhPublic!) : undefined;
+      pms = pskPremasterSecret(psk.key, shared);
+    } else {
+      const point = decodeClientKeyExchangeEcdhe(m.body);
+      pms = s.provider.keyExchange(GROUP_NAMES.get(x.group)!).computeSharedSecret(x.privateKey, point);
+    }
     add(s, m.raw);
     const ms = masterSecret12(s.provider, x.suite, pms, x.clientRandom, x.serverRandom, x.ems ? x.transcript.current() : undefined);
     x.masterSecret = ms;
@@ -273,13 +351,13 @@ class ExpectFinished implements State {
       protocol: 'TLSv1.2',
       cipherSuite: x.suite.id,
       cipherSuiteName: x.suite.name,
-      group: x.group,
-      groupName: nameOf(NamedGroup, x.group),
-      signatureScheme: x.signatureScheme,
+      group: x.suite.keyExchange === 'PSK' ? undefined : x.group,
+      groupName: x.suite.keyExchange === 'PSK' ? undefined : nameOf(NamedGroup, x.group),
+      signatureScheme: x.signatureScheme || undefined,
       serverName: x.serverName,
       alpnProtocol: x.alpnProtocol,
       peerCertificates: x.peerCertificates,
-      resumed: false,
+      resumed: x.suite.authentication === 'PSK',
       helloRetryRequest: false,
     });
     return new ExpectTraffic();
