@@ -32,6 +32,11 @@ export interface CommonConfig {
   recordSizeLimit?: number;
   /** Padding added to each TLS 1.3 record (RFC 8446 §5.4); default none. */
   recordPadding?: (contentLength: number) => number;
+  /**
+   * TLS 1.3: records sent under one traffic key before a KeyUpdate is sent on our own (RFC 8446
+   * §5.5; default 2^23, below AES-GCM's 2^24.5).
+   */
+  keyUpdateAfterRecords?: number;
   /** Largest handshake message we buffer (default 128 KiB). */
   maxHandshakeMessageLength?: number;
   /**

@@ -157,8 +157,20 @@ export abstract class TlsConnection<C extends TlsConnection<C>> {
     if (!this.session) throw new Error('TLS handshake not complete');
     if (this.sentClose) throw new Error('TLS connection closed for writing');
     if (data.length === 0) return;
-    this.writeRecords(ContentType.application_data, data);
+    // RFC 8446 §5.5: rekey well before the AEAD's limit (2^24.5 full records for AES-GCM).
+    const limit = BigInt(this.config.keyUpdateAfterRecords ?? 1 << 23);
+    if (this.session.protocol === 'TLSv1.3' && this.writeProtection && this.writeProtection.writeSequence >= limit) this.keyUpdate(false);
+    const step = this.maxFragment * Number(limit < 64n ? limit : 64n);
+    for (let off = 0; off < data.length; off += step) {
+      this.writeRecords(ContentType.application_data, data.subarray(off, off + step));
+      if (this.session.protocol === 'TLSv1.3' && this.writeProtection && this.writeProtection.writeSequence >= limit && off + step < data.length) {
+        this.keyUpdate(false);
+      }
+    }
   }
+
+  /** Sends KeyUpdate and moves to the next write traffic secret (TLS 1.3, RFC 8446 §4.6.3). */
+  abstract keyUpdate(requestPeerUpdate?: boolean): void;
 
   /** Sends close_notify (RFC 8446 §6.1); further sends are refused. */
   close(): void {

@@ -164,6 +164,18 @@ describe.each([
     expect(received(log.client)).toBe('reply-again');
   });
 
+  it('sends KeyUpdate on its own after keyUpdateAfterRecords records (RFC 8446 §5.5)', () => {
+    const { c, s, log } = pair(provider, {}, { keyUpdateAfterRecords: 4 });
+    const data = new Uint8Array(40 * 16384).map((_, i) => i & 0xff);
+    c.send(data);
+    pipe(c, s, log);
+    const got = log.server.flatMap((e) => (e.type === 'applicationData' ? [e.data] : []));
+    expect(got.reduce((n, d) => n + d.length, 0)).toBe(data.length);
+    expect(s.error).toBeUndefined();
+    // 40 records under keys that change every 4: the current write key has sealed at most 4.
+    expect(Number(c.writeProtection!.writeSequence)).toBeLessThanOrEqual(4);
+  });
+
   it('moves 1 MiB each way in records of at most 2^14 bytes', () => {
     const { c, s, log } = pair(provider);
     const big = new Uint8Array(1 << 20).map((_, i) => i * 7);
