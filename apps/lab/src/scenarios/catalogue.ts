@@ -47,6 +47,13 @@ export const CATALOGUE: readonly Scenario[] = [
     impairments: LINK, workload: HTTP, measures: ALL, seed: 'tls12-x509-http', standard: true,
   },
   {
+    name: 'tls12-psk-http',
+    title: 'TLS 1.2 over TCP, PSK cipher suites (RFC 4279, RFC 5489), HTTP-style GET',
+    description: 'TLS 1.2 authenticated by the same 32-byte pre-shared key: the client offers the PSK and ECDHE_PSK suites, the server picks one; no certificate.',
+    protocol: 'tls1.2', mode: 'stream', auth: 'psk', topology: 'host-to-host', substrates: ['memory'],
+    impairments: LINK, workload: HTTP, measures: ALL, seed: 'tls12-psk-http', standard: true,
+  },
+  {
     name: 'tcp-plain-bulk',
     title: 'Plain TCP, 10 MiB download (baseline)',
     description: 'A 10 MiB response over bare TCP: the throughput and packet counts protected transfers are read against.',

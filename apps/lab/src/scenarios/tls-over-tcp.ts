@@ -248,7 +248,7 @@ export function runTlsOverTcp(s: Scenario): ScenarioRun {
     negotiated.cipherSuite = session.cipherSuiteName;
     if (session.groupName) negotiated.group = session.groupName;
     if (session.signatureScheme !== undefined) negotiated.signatureScheme = nameOf(SignatureScheme, session.signatureScheme);
-    negotiated.authentication = session.resumed ? 'external PSK' : 'certificate';
+    negotiated.authentication = session.peerCertificates.length > 0 ? 'certificate' : 'external PSK';
     if (session.serverName) negotiated.serverName = session.serverName;
   } else if (!tlsOn) {
     negotiated.protection = 'none';
@@ -297,7 +297,7 @@ export function runTlsOverTcp(s: Scenario): ScenarioRun {
     espSas: [],
     decodeAs: tlsOn ? [`tcp.port==${port},tls`] : [],
     explain: tlsOn ? explainTls(s, session, keylog, analysis, request.length) : [],
-    layouts: tlsOn ? layoutFirstRequest(s, packets, analysis, client.appRanges, request.length) : [],
+    layouts: tlsOn && session ? layoutFirstRequest(s, session, packets, analysis, client.appRanges, request.length) : [],
     extraFiles,
   };
 }
@@ -383,7 +383,7 @@ function explainTls(
     steps.push({
       title: 'TLS 1.2 keys (RFC 5246 §8.1, §6.3; RFC 7627)',
       text:
-        'pre_master_secret is the ECDHE shared secret (it never leaves the peers and is not logged); master_secret = PRF(pre_master_secret, ' +
+        `pre_master_secret is ${s.auth === 'psk' ? 'built from the PSK (RFC 4279 §2: with ECDHE_PSK, the ECDHE shared secret and the PSK, RFC 5489 §2)' : 'the ECDHE shared secret'} (it never leaves the peers and is not logged); master_secret = PRF(pre_master_secret, ` +
         '"extended master secret", session_hash)[0..47]; key_block = PRF(master_secret, "key expansion", server_random + client_random), ' +
         `cut into client/server write keys and IVs (${suite.aead}: no MAC keys). The master secret is the CLIENT_RANDOM line of the key log.`,
       values,
@@ -400,6 +400,7 @@ function explainTls(
 /** The client's first packet with application data, laid out field by field. */
 function layoutFirstRequest(
   s: Scenario,
+  session: SessionInfo,
   packets: readonly CapturedPacket[],
   a: TlsStreamAnalysis,
   appRanges: Array<[number, number]>,
@@ -427,10 +428,10 @@ function layoutFirstRequest(
     const pad = rec.length - 16 - requestLength - 1;
     if (pad > 0) fields.push({ name: 'padding', bytes: pad, value: 'zeros', protected: 'encrypted' });
   } else {
-    fields.push(
-      { name: 'explicit nonce', bytes: 8, value: 'sequence number', protected: 'clear' },
-      { name: 'request (HTTP GET)', bytes: rec.length - 8 - 16, value: `${requestLength} bytes`, protected: 'encrypted' },
-    );
+    // AES-GCM records carry an 8-byte explicit nonce (RFC 5288 §3); ChaCha20-Poly1305 ones none (RFC 7905 §2).
+    const explicitNonce = tls12Suite(session.cipherSuite)?.fixedIvLength === 4 ? 8 : 0;
+    if (explicitNonce) fields.push({ name: 'explicit nonce', bytes: 8, value: 'sequence number', protected: 'clear' });
+    fields.push({ name: 'request (HTTP GET)', bytes: rec.length - explicitNonce - 16, value: `${requestLength} bytes`, protected: 'encrypted' });
   }
   fields.push({ name: 'AEAD tag', bytes: 16, value: 'authenticates header + content', protected: 'authenticated' });
   const other = p.tcp.payload.length - 5 - rec.length;

@@ -33,7 +33,7 @@ function followTls(args: string[]): { first: Buffer; second: Buffer } {
 
 describe('tshark decrypts the scenario captures with the written key log', () => {
   const out = mkdtempSync(join(tmpdir(), 'lab-tshark-'));
-  maybe.each([['tls13-x509-http'], ['tls13-psk-http'], ['tls12-x509-http']])('%s', (name) => {
+  maybe.each([['tls13-x509-http'], ['tls13-psk-http'], ['tls12-x509-http'], ['tls12-psk-http']])('%s', (name) => {
     const s = findScenario(name)!;
     const { run, dir, result } = runScenario(s, { out });
     expect(result.verified).toBe(true);
