@@ -1,31 +1,90 @@
 /**
- * Registry of live resources (processes, namespaces, temporary directories). Each resource registers
- * a synchronous last-resort cleanup; its own `dispose()` unregisters it. Whatever is still registered
- * when the Node process exits — a test that timed out, an uncaught error, Ctrl-C — is cleaned up from
- * the `exit` hook and from SIGINT/SIGTERM/SIGHUP handlers, so no peer or namespace outlives a run.
+ * Registry of live resources (process groups, network namespaces, temporary directories). Each
+ * resource's own `dispose()` releases it; whatever is still registered when the Node process goes
+ * away — a test that timed out, an uncaught error, Ctrl-C, even SIGKILL — is removed by a reaper: a
+ * small detached process that learns about every resource over a pipe and cleans up what is left
+ * when that pipe closes. (An `exit` hook alone is not enough: jest gives each test file a copy of
+ * `process` whose `exit` event never fires.)
  */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
 
-type SyncCleanup = () => void;
+/** What a resource is, so the reaper knows how to remove it. */
+export type Resource =
+  | { kind: 'process-group'; pid: number }
+  | { kind: 'netns'; name: string }
+  | { kind: 'dir'; path: string };
 
-const live = new Map<number, { what: string; cleanup: SyncCleanup }>();
-let nextId = 1;
-let hooksInstalled = false;
-const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-
-/** A handle returned by {@link registerCleanup}; `release()` removes the entry without running it. */
+/** A handle returned by {@link registerResource}; `release()` forgets the resource (it was disposed). */
 export interface CleanupRegistration {
   release(): void;
 }
 
+const live = new Map<number, { what: string; resource: Resource }>();
+let nextId = 1;
+let reaper: ChildProcess | undefined;
+let exitHookInstalled = false;
+
 /**
- * Registers a last-resort synchronous cleanup (it may call `process.kill` or `execFileSync`; it must
- * not throw, and errors it throws are ignored). Call `release()` once the resource is disposed.
+ * The reaper, run by `node -e`. Lines on stdin: `+ID JSON` registers a resource, `-ID` releases it.
+ * At end of input (the parent is gone) it removes what is left: process groups first, then
+ * namespaces (after killing what runs in them), then directories.
  */
-export function registerCleanup(what: string, cleanup: SyncCleanup): CleanupRegistration {
-  installHooks();
+const REAPER_SOURCE = `
+const { execFileSync } = require('node:child_process');
+const { rmSync } = require('node:fs');
+const live = new Map();
+let buf = '';
+process.on('SIGINT', () => {});
+process.on('SIGHUP', () => {});
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (d) => {
+  buf += d;
+  let i;
+  while ((i = buf.indexOf('\\n')) >= 0) {
+    const line = buf.slice(0, i); buf = buf.slice(i + 1);
+    if (line[0] === '+') { const sp = line.indexOf(' '); live.set(line.slice(1, sp), JSON.parse(line.slice(sp + 1))); }
+    else if (line[0] === '-') live.delete(line.slice(1));
+  }
+});
+const reap = () => {
+  const all = [...live.values()];
+  for (const r of all) if (r.kind === 'process-group') { try { process.kill(-r.pid, 'SIGKILL'); } catch { try { process.kill(r.pid, 'SIGKILL'); } catch {} } }
+  for (const r of all) if (r.kind === 'netns') {
+    try { for (const p of execFileSync('ip', ['netns', 'pids', r.name], { encoding: 'utf8' }).split(/\\s+/).filter(Boolean)) { try { process.kill(Number(p), 'SIGKILL'); } catch {} } } catch {}
+    try { execFileSync('ip', ['netns', 'del', r.name], { stdio: 'ignore' }); } catch {}
+  }
+  for (const r of all) if (r.kind === 'dir') { try { rmSync(r.path, { recursive: true, force: true }); } catch {} }
+  process.exit(0);
+};
+process.stdin.on('end', reap);
+process.stdin.on('error', reap);
+`;
+
+function send(line: string): void {
+  if (!reaper) {
+    reaper = spawn(process.execPath, ['-e', REAPER_SOURCE], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+    reaper.unref();
+    const stdin = reaper.stdin as Socket | null;
+    stdin?.on('error', () => undefined);
+    stdin?.unref();
+  }
+  reaper.stdin?.write(`${line}\n`);
+}
+
+/**
+ * Registers a live resource. Call `release()` from the resource's own `dispose()` once it is gone.
+ */
+export function registerResource(what: string, resource: Resource): CleanupRegistration {
+  installExitHook();
   const id = nextId++;
-  live.set(id, { what, cleanup });
-  return { release: () => void live.delete(id) };
+  live.set(id, { what, resource });
+  send(`+${id} ${JSON.stringify(resource)}`);
+  return {
+    release: () => {
+      if (live.delete(id)) send(`-${id}`);
+    },
+  };
 }
 
 /** Descriptions of the resources still registered (for tests that check nothing leaked). */
@@ -33,44 +92,52 @@ export function liveResources(): string[] {
   return [...live.values()].map((r) => r.what);
 }
 
-/** Runs every registered cleanup now, newest first (processes before the namespaces they run in). */
+/** Removes every registered resource now, synchronously, newest first. */
 export function cleanupAllSync(): void {
   const entries = [...live.entries()].reverse();
-  live.clear();
-  for (const [, { cleanup }] of entries) {
+  for (const [id, { resource }] of entries) {
+    live.delete(id);
     try {
-      cleanup();
+      removeSync(resource);
     } catch {
       // Last resort: one failing cleanup must not stop the others.
     }
+    send(`-${id}`);
   }
 }
 
-function onSignal(signal: NodeJS.Signals): void {
-  cleanupAllSync();
-  // If we are the only listener, Node would otherwise swallow the signal: restore its default action.
-  if (process.listenerCount(signal) === 1) {
-    removeHooks();
-    process.kill(process.pid, signal);
+function removeSync(r: Resource): void {
+  switch (r.kind) {
+    case 'process-group':
+      try {
+        process.kill(-r.pid, 'SIGKILL');
+      } catch {
+        try {
+          process.kill(r.pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+      return;
+    case 'netns':
+      for (const pid of execFileSync('ip', ['netns', 'pids', r.name], { encoding: 'utf8' }).split(/\s+/).filter(Boolean)) {
+        try {
+          process.kill(Number(pid), 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+      execFileSync('ip', ['netns', 'del', r.name], { stdio: 'ignore' });
+      return;
+    case 'dir':
+      execFileSync('rm', ['-rf', '--', r.path]);
+      return;
   }
 }
 
-const signalHandlers = new Map<NodeJS.Signals, () => void>();
-
-function installHooks(): void {
-  if (hooksInstalled) return;
-  hooksInstalled = true;
+/** Outside jest (e.g. the lab's CLI) the `exit` event fires: clean up there without waiting for the reaper. */
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
   process.on('exit', cleanupAllSync);
-  for (const signal of SIGNALS) {
-    const handler = (): void => onSignal(signal);
-    signalHandlers.set(signal, handler);
-    process.on(signal, handler);
-  }
-}
-
-function removeHooks(): void {
-  process.off('exit', cleanupAllSync);
-  for (const [signal, handler] of signalHandlers) process.off(signal, handler);
-  signalHandlers.clear();
-  hooksInstalled = false;
 }

@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { liveResources } from './cleanup.js';
 import { CommandFailedError, PeerExitedError, PeerTimeoutError } from './errors.js';
-import { freePort, runCommand, startPeer, waitForPort, type Peer } from './process.js';
+import { readFileSync } from 'node:fs';
+import { freePort, pollUntil, runCommand, startPeer, waitForPort, type Peer } from './process.js';
 
 const peers: Peer[] = [];
 function track(p: Peer): Peer {
@@ -113,3 +114,25 @@ describe('ports', () => {
     expect((err as Error).message).toContain(`127.0.0.1:${port}`);
   });
 });
+
+describe('reaper', () => {
+  it('kills the peers of a test process that died by SIGKILL', async () => {
+    const fixture = new URL('./test-support/orphaned-peer.ts', `file://${__filename}`).pathname;
+    const parent = track(startPeer(process.execPath, ['--import', 'tsx', fixture], { label: 'fixture' }));
+    const m = await parent.waitForOutput(/^peer pid (\d+)$/, { timeoutMs: 20_000 });
+    const pid = Number(m.match[1]);
+    expect(isRunning(pid)).toBe(true);
+    await parent.kill('SIGKILL');
+    await pollUntil(`orphaned peer ${pid} to be killed by the reaper`, () => !isRunning(pid), { timeoutMs: 5000 });
+  });
+});
+
+/** True while `pid` exists and is not a zombie. */
+function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}

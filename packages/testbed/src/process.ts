@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, connect, type AddressInfo } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
-import { registerCleanup, type CleanupRegistration } from './cleanup.js';
+import { registerResource, type CleanupRegistration } from './cleanup.js';
 import { CommandFailedError, PeerExitedError, PeerTimeoutError, type ExitStatus } from './errors.js';
 
 export type { ExitStatus } from './errors.js';
@@ -99,7 +99,7 @@ export function startPeer(cmd: string, args: readonly string[], options: StartPe
   });
   const pid = child.pid;
   if (pid !== undefined) {
-    registration = registerCleanup(`${label} (pid ${pid})`, () => killGroup(pid, 'SIGKILL'));
+    registration = registerResource(`${label} (pid ${pid})`, { kind: 'process-group', pid });
   }
 
   const describeWait = (pattern: RegExp): string => `${pattern} in the output of ${label}`;
