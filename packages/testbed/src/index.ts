@@ -11,3 +11,4 @@ export * from './pki.js';
 export * from './tls-peer.js';
 export * from './openssl.js';
 export * from './gnutls.js';
+export * from './netns.js';
