@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "layersec_tun",
+      "sources": ["tun.c"],
+      "cflags": ["-Wall", "-Wextra", "-O2"]
+    }
+  ]
+}
