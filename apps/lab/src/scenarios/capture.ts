@@ -94,26 +94,45 @@ export function viewPacket(bytes: Uint8Array): Omit<CapturedPacket, 'number' | '
   return p;
 }
 
-/** Records the packets of one link; which end is the client's side is named by host. */
+/** The packets of one link (or one loopback capture), in the order they were seen. */
 export class Capture {
   readonly packets: CapturedPacket[] = [];
-  private readonly stop: () => void;
+  private stop: () => void = () => undefined;
 
-  constructor(
-    network: MemoryNetwork,
+  private constructor(
     readonly linkName: string,
-    clientSideHosts: readonly string[],
-  ) {
-    this.stop = network.tap((t) => {
+    /** The instant virtual (or capture) time 0 stands for, in ms since the epoch. */
+    readonly epochMs: number,
+  ) {}
+
+  /** Taps a link of the memory network; packets sent by `clientSideHosts` go toward the server. */
+  static onMemoryLink(network: MemoryNetwork, linkName: string, clientSideHosts: readonly string[]): Capture {
+    const c = new Capture(linkName, CAPTURE_EPOCH_MS);
+    c.stop = network.tap((t) => {
       if (t.link !== linkName) return;
-      this.packets.push({
-        number: this.packets.length + 1,
+      c.packets.push({
+        number: c.packets.length + 1,
         timeMs: t.timeMs,
         fromClientSide: clientSideHosts.includes(t.from),
         fate: t.fate,
         ...viewPacket(t.packet),
       });
     });
+    return c;
+  }
+
+  /** A capture made elsewhere (tcpdump on loopback): IP packets with their times relative to `epochMs`. */
+  static fromPackets(
+    linkName: string,
+    epochMs: number,
+    packets: ReadonlyArray<{ timeMs: number; bytes: Uint8Array; fromClientSide: (p: ReturnType<typeof viewPacket>) => boolean }>,
+  ): Capture {
+    const c = new Capture(linkName, epochMs);
+    for (const p of packets) {
+      const v = viewPacket(p.bytes);
+      c.packets.push({ number: c.packets.length + 1, timeMs: p.timeMs, fromClientSide: p.fromClientSide(v), fate: 'delivered', ...v });
+    }
+    return c;
   }
 
   detach(): void {
@@ -125,14 +144,14 @@ export class Capture {
     return this.packets.filter((p) => p.fate !== 'too-big');
   }
 
-  /** The capture as a pcap file, link type raw IP, timestamps from the virtual clock. */
+  /** The capture as a pcap file, link type raw IP, nanosecond timestamps. */
   pcap(): Uint8Array {
     return writePcap({
       linkType: LinkType.LINKTYPE_RAW,
       nanosecond: true,
       records: this.onWire.map((p) => {
         const ns = Math.round(p.timeMs * 1e6);
-        const totalNs = BigInt(CAPTURE_EPOCH_MS) * 1_000_000n + BigInt(ns);
+        const totalNs = BigInt(Math.round(this.epochMs)) * 1_000_000n + BigInt(ns);
         return {
           timestampSeconds: Number(totalNs / 1_000_000_000n),
           timestampNanoseconds: Number(totalNs % 1_000_000_000n),

@@ -19,7 +19,7 @@ import {
 } from '@layersec/tls';
 import { toHex } from '@layersec/wire';
 import { MemoryNetwork } from '../substrates/memory/network.js';
-import { type TcpConnection, tcp } from '../substrates/memory/tcp.js';
+import { TcpConnection, tcp } from '../substrates/memory/tcp.js';
 import { CAPTURE_EPOCH_MS, Capture, type CapturedPacket, TcpFlag, flagNames } from './capture.js';
 import { SERVER_NAME, labProvider, makeLabPki } from './lab-pki.js';
 import { CpuMeter, handshakeMetrics, overheadMetrics, round2 } from './metrics.js';
@@ -33,8 +33,8 @@ export const SERVER_ADDRESS = '10.0.0.2';
 /** Virtual time a run may take before it is called failed. */
 const RUN_LIMIT_MS = 30 * 60_000;
 
-interface Side {
-  conn: TcpConnection | undefined;
+export interface Side {
+  conn: StreamConnection | undefined;
   tls: ClientConnection | ServerConnection | undefined;
   /** Bytes written to TCP so far: the stream offset of the next byte. */
   written: number;
@@ -42,7 +42,7 @@ interface Side {
   appRanges: Array<[number, number]>;
 }
 
-interface KeylogEntry {
+export interface KeylogEntry {
   label: string;
   clientRandom: Uint8Array;
   secret: Uint8Array;
@@ -50,38 +50,91 @@ interface KeylogEntry {
 
 const utf8 = new TextEncoder();
 
-export function runTlsOverTcp(s: Scenario): ScenarioRun {
+/** A byte stream (the memory TCP's connection, or a node:net socket behind an adapter). */
+export interface StreamConnection {
+  write(data: Uint8Array): void;
+  end(): void;
+  destroy(): void;
+  onConnect(fn: () => void): unknown;
+  onData(fn: (d: Uint8Array) => void): unknown;
+  onEnd(fn: () => void): unknown;
+  onClose(fn: (error?: Error) => void): unknown;
+}
+
+/** Where the exchange runs: listen and connect on the server's port, and a clock. */
+export interface StreamSubstrate {
+  listen(port: number, onAccept: (c: StreamConnection) => void): void;
+  connect(port: number): StreamConnection;
+  /** Milliseconds since the run started. */
+  nowMs(): number;
+  /** Milliseconds since the epoch (what TLS checks certificates against). */
+  epochMs(): number;
+}
+
+/** What the exchange left for the measurements. */
+export interface TlsExchange {
+  readonly scenario: Scenario;
+  readonly tlsOn: boolean;
+  readonly port: number;
+  readonly request: Uint8Array;
+  readonly response: Uint8Array;
+  readonly serverGot: ExpectedBytes;
+  readonly clientGot: ExpectedBytes;
+  readonly client: Side;
+  readonly server: Side;
+  readonly keylog: KeylogEntry[];
+  readonly cpu: CpuMeter;
+  readonly extraFiles: Record<string, string>;
+  failure: string | undefined;
+  clientReadyMs: number | undefined;
+  session: SessionInfo | undefined;
+  clientClosed: boolean;
+  serverClosed: boolean;
+}
+
+/**
+ * Sets up the server and connects the client; `onDone` is called when both connections closed.
+ * The serverAddress goes into the server certificate (with the name server.lab.test).
+ */
+export function startTlsExchange(s: Scenario, sub: StreamSubstrate, serverAddress: string, port: number, onDone: () => void): TlsExchange {
   const tlsOn = s.protocol === 'tls1.3' || s.protocol === 'tls1.2';
-  const net = new MemoryNetwork({ random: seededRandom(`${s.seed}/network`) });
-  const clientHost = net.addHost('client');
-  const serverHost = net.addHost('server');
-  const link = net.connect(clientHost, `${CLIENT_ADDRESS}/24`, serverHost, `${SERVER_ADDRESS}/24`, s.impairments);
-  const capture = new Capture(net, link.name, ['client']);
-  const loop = net.loop;
-  const cpu = new CpuMeter();
-  const port = tlsOn ? 443 : 80;
   const request = requestFor(s.workload, SERVER_NAME);
   const response = responseFor(s.workload);
-  const serverGot = new ExpectedBytes(request);
-  const clientGot = new ExpectedBytes(response);
-  const keylog: KeylogEntry[] = [];
-  let failure: string | undefined;
-  let clientReadyMs: number | undefined;
-  let session: SessionInfo | undefined;
-  let clientClosed = false;
-  let serverClosed = false;
-  const extraFiles: Record<string, string> = {};
+  const x: TlsExchange = {
+    scenario: s,
+    tlsOn,
+    port,
+    request,
+    response,
+    serverGot: new ExpectedBytes(request),
+    clientGot: new ExpectedBytes(response),
+    client: { conn: undefined, tls: undefined, written: 0, appRanges: [] },
+    server: { conn: undefined, tls: undefined, written: 0, appRanges: [] },
+    keylog: [],
+    cpu: new CpuMeter(),
+    extraFiles: {},
+    failure: undefined,
+    clientReadyMs: undefined,
+    session: undefined,
+    clientClosed: false,
+    serverClosed: false,
+  };
+  const { serverGot, clientGot, keylog, cpu, extraFiles, client, server } = x;
+  const loop = { now: () => sub.nowMs() };
+  const checkDone = () => {
+    if (x.clientClosed && x.serverClosed) onDone();
+  };
 
   // --- configuration ---
   const common: CommonConfig = {
     provider: labProvider,
-    now: () => CAPTURE_EPOCH_MS + loop.now(),
+    now: () => sub.epochMs(),
     versions: [s.protocol === 'tls1.2' ? 'TLSv1.2' : 'TLSv1.3'],
   };
   let clientConfig: ConstructorParameters<typeof ClientConnection>[0] = { ...common, serverName: SERVER_NAME };
   let serverConfig: ConstructorParameters<typeof ServerConnection>[0] = { ...common };
   if (tlsOn && s.auth === 'x509') {
-    const pki = makeLabPki(seededRandom(`${s.seed}/pki`), SERVER_ADDRESS);
+    const pki = makeLabPki(seededRandom(`${s.seed}/pki`), serverAddress);
     extraFiles['ca.pem'] = pki.caPem;
     clientConfig = { ...clientConfig, verifier: x509Verifier({ trustAnchors: pki.trust, provider: labProvider }) };
     serverConfig = { ...serverConfig, certificateChain: [pki.server.certificate.der], privateKey: pki.server.privateKey };
@@ -123,7 +176,7 @@ export function runTlsOverTcp(s: Scenario): ScenarioRun {
             break;
           case 'alertSent':
           case 'alertReceived':
-            failure ??= `${e.type === 'alertSent' ? 'sent' : 'received'} alert: ${e.error.message}`;
+            x.failure ??= `${e.type === 'alertSent' ? 'sent' : 'received'} alert: ${e.error.message}`;
             deferred.push(() => side.conn!.destroy());
             break;
           case 'peerClosed':
@@ -155,7 +208,6 @@ export function runTlsOverTcp(s: Scenario): ScenarioRun {
   };
 
   // --- server ---
-  const server: Side = { conn: undefined, tls: undefined, written: 0, appRanges: [] };
   let responded = false;
   const serverApp = {
     data(d: Uint8Array) {
@@ -169,7 +221,7 @@ export function runTlsOverTcp(s: Scenario): ScenarioRun {
       closeSide(server, serverApp);
     },
   };
-  tcp(serverHost).listen(port, (conn) => {
+  sub.listen(port, (conn) => {
     server.conn = conn;
     if (tlsOn) server.tls = new ServerConnection({ ...serverConfig, random: seededRandom(`${s.seed}/server`) });
     conn.onData((d) => {
@@ -181,30 +233,30 @@ export function runTlsOverTcp(s: Scenario): ScenarioRun {
       if (!server.tls) serverApp.peerClosed();
     });
     conn.onClose((err) => {
-      serverClosed = true;
-      if (err) failure ??= `server: ${err.message}`;
+      x.serverClosed = true;
+      if (err) x.failure ??= `server: ${err.message}`;
+      checkDone();
     });
   });
 
   // --- client ---
-  const client: Side = { conn: undefined, tls: undefined, written: 0, appRanges: [] };
   const clientApp = {
     data(d: Uint8Array) {
       clientGot.push(d, loop.now());
       if (clientGot.complete) closeSide(client, clientApp);
     },
     complete(sess: SessionInfo) {
-      session = sess;
-      clientReadyMs = loop.now();
+      x.session = sess;
+      x.clientReadyMs = loop.now();
       sendApplicationData(client, request, clientApp);
     },
     peerClosed() {},
   };
-  const conn = tcp(clientHost).connect(SERVER_ADDRESS, port);
+  const conn = sub.connect(port);
   client.conn = conn;
   conn.onConnect(() => {
     if (!tlsOn) {
-      clientReadyMs = loop.now();
+      x.clientReadyMs = loop.now();
       sendApplicationData(client, request, clientApp);
       return;
     }
@@ -219,14 +271,57 @@ export function runTlsOverTcp(s: Scenario): ScenarioRun {
     drain(client, clientApp);
   });
   conn.onClose((err) => {
-    clientClosed = true;
-    if (err) failure ??= `client: ${err.message}`;
+    x.clientClosed = true;
+    if (err) x.failure ??= `client: ${err.message}`;
+    checkDone();
   });
+  return x;
+}
 
-  const finished = loop.runUntil(() => clientClosed && serverClosed, RUN_LIMIT_MS);
+/** 443 for TLS, 80 for the plain baseline. */
+export function defaultPort(s: Scenario): number {
+  return s.protocol === 'tcp' ? 80 : 443;
+}
+
+/** The memory substrate: two hosts on one impaired link, a tap on it, the virtual clock. */
+export function runTlsOverTcp(s: Scenario): ScenarioRun {
+  const net = new MemoryNetwork({ random: seededRandom(`${s.seed}/network`) });
+  const clientHost = net.addHost('client');
+  const serverHost = net.addHost('server');
+  const link = net.connect(clientHost, `${CLIENT_ADDRESS}/24`, serverHost, `${SERVER_ADDRESS}/24`, s.impairments);
+  const capture = Capture.onMemoryLink(net, link.name, ['client']);
+  const loop = net.loop;
+  const sub: StreamSubstrate = {
+    listen: (port, onAccept) => void tcp(serverHost).listen(port, onAccept),
+    connect: (port) => tcp(clientHost).connect(SERVER_ADDRESS, port),
+    nowMs: () => loop.now(),
+    epochMs: () => CAPTURE_EPOCH_MS + loop.now(),
+  };
+  const x = startTlsExchange(s, sub, SERVER_ADDRESS, defaultPort(s), () => undefined);
+  const finished = loop.runUntil(() => x.clientClosed && x.serverClosed, RUN_LIMIT_MS);
   capture.detach();
-  if (!finished) failure ??= `the exchange did not finish within ${RUN_LIMIT_MS / 1000} virtual seconds`;
+  if (!finished) x.failure ??= `the exchange did not finish within ${RUN_LIMIT_MS / 1000} virtual seconds`;
+  const conns = [x.client.conn, x.server.conn].filter((c): c is TcpConnection => c instanceof TcpConnection);
+  return measureExchange(x, capture, {
+    substrate: 'memory',
+    endpoints: { client: `client ${CLIENT_ADDRESS}`, server: `server ${SERVER_ADDRESS}` },
+    retransmissions: conns.reduce((n, c) => n + c.stats.retransmissions, 0),
+    maxHeadOfLineWaitMs: Math.max(0, ...conns.map((c) => c.stats.maxHeadOfLineWaitMs)),
+  });
+}
 
+/** Turns a finished exchange and its capture into the scenario's result. */
+export function measureExchange(
+  x: TlsExchange,
+  capture: Capture,
+  where: {
+    substrate: ScenarioRun['result']['substrate'];
+    endpoints: { client: string; server: string };
+    retransmissions: number;
+    maxHeadOfLineWaitMs: number;
+  },
+): ScenarioRun {
+  const { scenario: s, tlsOn, port, request, response, serverGot, clientGot, client, server, keylog, cpu, extraFiles, session, clientReadyMs, failure } = x;
   // --- measurements ---
   const packets = capture.onWire;
   const analysis = analyzeTlsOverTcp(packets, tlsOn);
@@ -240,7 +335,6 @@ export function runTlsOverTcp(s: Scenario): ScenarioRun {
   const start = packets[0]?.timeMs ?? 0;
   const bodyBytes = responseBodyLength(s.workload);
   const transferMs = (clientGot.lastAtMs ?? Number.NaN) - (clientReadyMs ?? Number.NaN);
-  const conns = [client.conn, server.conn].filter((c): c is TcpConnection => c !== undefined);
 
   const negotiated: Record<string, string> = {};
   if (session) {
@@ -270,7 +364,7 @@ export function runTlsOverTcp(s: Scenario): ScenarioRun {
       protocol: s.protocol,
       mode: s.mode,
       auth: s.auth,
-      substrate: 'memory',
+      substrate: where.substrate,
       seed: s.seed,
       verified: failure === undefined && serverGot.intact && clientGot.intact,
       negotiated,
@@ -283,15 +377,15 @@ export function runTlsOverTcp(s: Scenario): ScenarioRun {
         cpuMs: cpu.ms,
         loss: {
           packetsLost: capture.packets.filter((p) => p.fate === 'lost').length,
-          retransmissions: conns.reduce((n, c) => n + c.stats.retransmissions, 0),
-          maxHeadOfLineWaitMs: round2(Math.max(0, ...conns.map((c) => c.stats.maxHeadOfLineWaitMs))),
+          retransmissions: where.retransmissions,
+          maxHeadOfLineWaitMs: round2(where.maxHeadOfLineWaitMs),
         },
       },
       observer: observerViewOfTls(packets, analysis, tlsOn),
       ...(failure ? { failure } : {}),
     },
     capture,
-    endpoints: { client: `client ${CLIENT_ADDRESS}`, server: `server ${SERVER_ADDRESS}` },
+    endpoints: where.endpoints,
     ladder,
     keylogLines: keylog.map((k) => `${k.label} ${toHex(k.clientRandom)} ${toHex(k.secret)}`),
     espSas: [],
