@@ -33,6 +33,8 @@ export interface SessionTicket {
   readonly serverName: string | undefined;
   readonly alpnProtocol: string | undefined;
   readonly maxEarlyDataSize: number;
+  /** A TLS 1.2 session ticket (RFC 5077): `psk` is then the session's master secret. */
+  readonly tls12?: { readonly extendedMasterSecret: boolean };
 }
 
 export type TlsEvent =

@@ -123,3 +123,31 @@ describe('TLS 1.2 PSK (RFC 4279) and ECDHE_PSK (RFC 5489) in memory', () => {
     expect(s.error?.alertName).toBe('bad_record_mac');
   });
 });
+
+describe('TLS 1.2 session tickets (RFC 5077)', () => {
+  it.each([
+    ['noble', nobleProvider],
+    ['node', nodeProvider],
+  ])('a ticket from a full handshake resumes the session (%s)', (_n, provider) => {
+    const ticketKey = new Uint8Array(32).fill(5);
+    const first = pair(provider, 'server-ecdsa-p256', { ticketKey });
+    const tickets = first.log.client.flatMap((e) => (e.type === 'sessionTicket' ? [e.ticket] : []));
+    expect(tickets).toHaveLength(1);
+    expect(tickets[0].tls12?.extendedMasterSecret).toBe(true);
+    const second = pair(provider, 'server-ecdsa-p256', { ticketKey }, { resumptionTicket: tickets[0] });
+    expect(second.c.error).toBeUndefined();
+    expect(second.s.error).toBeUndefined();
+    expect(second.c.session?.resumed).toBe(true);
+    expect(second.s.session?.resumed).toBe(true);
+    second.c.send(utf8('resumed'));
+    pipe(second.c, second.s, second.log);
+    expect(received(second.log.server)).toBe('resumed');
+    // Same master secret as the first connection, as the keylog lines show.
+    const ms = (ev: typeof first.log.client) => ev.flatMap((e) => (e.type === 'keylog' ? [e.line.split(' ')[2]] : []));
+    expect(ms(second.log.client)).toEqual(ms(first.log.client));
+    // A server with another ticket key does a full handshake instead.
+    const other = pair(provider, 'server-ecdsa-p256', { ticketKey: new Uint8Array(32).fill(6) }, { resumptionTicket: tickets[0] });
+    expect(other.c.error).toBeUndefined();
+    expect(other.c.session?.resumed).toBe(false);
+  });
+});

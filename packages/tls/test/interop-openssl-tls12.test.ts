@@ -12,6 +12,7 @@ import { x509Verifier } from '../src/certificates.js';
 import { connect, createServer, type TlsSocket } from '../src/node/index.js';
 import { CA_FILE, identity, testTrustStore } from '../src/test-support/pki.js';
 import { freePort, startPeer } from '../src/test-support/peer.js';
+import type { SessionTicket } from '../src/connection.js';
 
 const provider = nodeProvider;
 const verifier = x509Verifier({ trustAnchors: testTrustStore(), provider });
@@ -129,6 +130,60 @@ describe('TLS 1.2 PSK with openssl, both roles', () => {
     expect(await client.exited()).toBe(0);
     expect(client.output()).toMatch(new RegExp(`Cipher is ${cipher}`));
     expect(client.output()).toMatch(/HELLO/);
+    server.close();
+  });
+});
+
+describe('TLS 1.2 session tickets (RFC 5077) with openssl, both roles', () => {
+  it('our client resumes with the ticket s_server issued', async () => {
+    const id = identity('server-ecdsa-p256');
+    const port = await freePort();
+    const peer = startPeer('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-tls1_2', '-cert', id.certFile, '-key', id.keyFile, '-rev', '-naccept', '2']);
+    await peer.waitFor(/ACCEPT/);
+    const run = async (resumptionTicket?: SessionTicket) => {
+      const sock = connect({ provider, host: '127.0.0.1', port, serverName: 'localhost', verifier, versions: ['TLSv1.2'], resumptionTicket });
+      const tickets: SessionTicket[] = [];
+      sock.on('session', (t: SessionTicket) => tickets.push(t));
+      await once(sock, 'secureConnect');
+      let text = '';
+      sock.on('data', (d: Buffer) => (text += d.toString()));
+      sock.write('abc\n');
+      while (!text.includes('\n')) await once(sock, 'data');
+      expect(text).toBe('cba\n');
+      const resumed = sock.session?.resumed;
+      sock.end();
+      await once(sock, 'close');
+      return { tickets, resumed };
+    };
+    const first = await run();
+    expect(first.resumed).toBe(false);
+    expect(first.tickets).toHaveLength(1);
+    const second = await run(first.tickets[0]);
+    expect(second.resumed).toBe(true);
+    expect(await peer.exited()).toBe(0);
+  });
+
+  it('s_client resumes a TLS 1.2 session from our ticket', async () => {
+    const id = identity('server-rsa-2048');
+    const server = createServer({ provider, certificateChain: id.chain, privateKey: id.key, versions: ['TLSv1.2'], ticketKey: new Uint8Array(32).fill(4) }, (sock: TlsSocket) => {
+      sock.on('data', (d: Buffer) => {
+        sock.write(d.toString().toUpperCase());
+        sock.end();
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as AddressInfo).port;
+    const sess = join(mkdtempSync('/tmp/layersec-tls12-sess-'), 'sess.pem');
+    const base = ['s_client', '-connect', `127.0.0.1:${port}`, '-tls1_2', '-CAfile', CA_FILE, '-servername', 'localhost', '-ign_eof'];
+    const first = startPeer('openssl', [...base, '-sess_out', sess], 'one\n');
+    expect(await first.exited()).toBe(0);
+    expect(first.output()).toMatch(/^New, TLSv1.2/m);
+    expect(first.output()).toMatch(/TLS session ticket lifetime hint: 7200/);
+    const second = startPeer('openssl', [...base, '-sess_in', sess], 'two\n');
+    expect(await second.exited()).toBe(0);
+    expect(second.output()).toMatch(/^Reused, TLSv1.2/m);
+    expect(second.output()).toMatch(/TWO/);
     server.close();
   });
 });

@@ -5,7 +5,7 @@
  * → [our flight] → ChangeCipherSpec → ExpectFinished → ExpectTraffic. Renegotiation is refused.
  */
 import { constantTimeEqual, type PublicKey } from '@layersec/crypto-primitives';
-import { concatBytes } from '@layersec/wire';
+import { bytesEqual, concatBytes } from '@layersec/wire';
 import { DEFAULT_SIGNATURE_ALGORITHMS, GROUP_NAMES } from '../config.js';
 import { AlertDescription, AlertLevel, ContentType, ExtensionType, HandshakeType, NamedGroup, nameOf } from '../constants.js';
 import { tls12Suite, type Tls12CipherSuite } from '../cipher-suites.js';
@@ -25,6 +25,7 @@ import {
   decodeServerKeyExchangePsk,
   encodeClientKeyExchangePsk,
   pskPremasterSecret,
+  decodeNewSessionTicket12,
 } from '../messages/tls12-messages.js';
 import { decodeFinished, encodeCertificateVerify, encodeFinished } from '../messages/tls13-messages.js';
 import { cryptoScheme12, schemeFitsKey } from '../signature-schemes.js';
@@ -47,6 +48,9 @@ interface Ctx12 {
   certificateRequest?: { algorithms: readonly number[] };
   masterSecret?: Uint8Array;
   alpnProtocol?: string;
+  /** The server acknowledged session_ticket: a NewSessionTicket precedes its ChangeCipherSpec (RFC 5077 §3.3). */
+  ticketExpected: boolean;
+  resumed: boolean;
 }
 const ctx = new WeakMap<ClientConnection, Ctx12>();
 const get = (c: ClientConnection) => ctx.get(c)!;
@@ -79,15 +83,33 @@ function afterServerHello(c: ClientConnection, sh: ServerHello, m: HandshakeMess
   }
   c.negotiatedVersion = 'TLSv1.2';
   c.acceptCompatCcs = false;
+  const ems = findExtension(sh.extensions, ExtensionType.extended_master_secret) !== undefined;
   ctx.set(c, {
     suite,
     serverRandom: sh.random,
-    ems: findExtension(sh.extensions, ExtensionType.extended_master_secret) !== undefined,
+    ems,
     messages: [c.hs.clientHelloRaw],
     alpnProtocol,
+    ticketExpected: findExtension(sh.extensions, ExtensionType.session_ticket) !== undefined,
+    resumed: false,
   });
   c.hs.transcript.setHash(suite.hash);
   add(c, m.raw);
+  // RFC 5077 §3.4: the server resumes by echoing the session ID we sent with the ticket.
+  const t = c.config.resumptionTicket;
+  if (t?.tls12 && c.hs.sessionId.length > 0 && bytesEqual(sh.legacy_session_id_echo, c.hs.sessionId)) {
+    if (t.cipherSuite !== suite.id) fail(AlertDescription.illegal_parameter, 'resumed session with another cipher suite');
+    // RFC 7627 §5.3: a session with the extended master secret resumes only with it, and vice versa.
+    if (t.tls12.extendedMasterSecret !== ems) fail(AlertDescription.handshake_failure, 'extended_master_secret differs from the resumed session');
+    const x = get(c);
+    x.resumed = true;
+    x.masterSecret = t.psk;
+    c.hs.peerCertificates = [];
+    c.keylog('CLIENT_RANDOM', c.hs.clientRandom, t.psk);
+    const prot = protections12(c.provider, suite, t.psk, c.hs.clientRandom, sh.random);
+    c.ccsNext = { protection: prot.server, state: new ExpectFinished(prot.client) };
+    return x.ticketExpected ? new ExpectNewSessionTicket() : new ExpectChangeCipherSpec();
+  }
   if (suite.authentication === 'PSK') {
     if (!c.config.psk) fail(AlertDescription.illegal_parameter, 'server chose a PSK suite but we have no PSK');
     return new ExpectPskServerKeyExchange(suite.keyExchange === 'ECDHE_PSK');
@@ -232,7 +254,36 @@ function sendClientFlight(c: ClientConnection): State {
   c.queueHandshake(fin);
   c.flushHandshake();
   c.ccsNext = { protection: prot.server, state: new ExpectFinished() };
-  return new ExpectChangeCipherSpec();
+  return x.ticketExpected ? new ExpectNewSessionTicket() : new ExpectChangeCipherSpec();
+}
+
+/** RFC 5077 §3.3: the ticket for this session, sent before the server's ChangeCipherSpec. */
+class ExpectNewSessionTicket implements State {
+  readonly name = 'Tls12ExpectNewSessionTicket';
+  readonly expects = [HandshakeType.new_session_ticket];
+  handle(c: ClientConnection, m: HandshakeMessage): State {
+    const x = get(c);
+    const nst = decodeNewSessionTicket12(m.body);
+    add(c, m.raw);
+    if (nst.ticket.length > 0) {
+      c.emit({
+        type: 'sessionTicket',
+        ticket: {
+          ticket: nst.ticket,
+          psk: x.masterSecret!,
+          cipherSuite: x.suite.id,
+          lifetimeSeconds: nst.ticket_lifetime_hint,
+          ticketAgeAdd: 0,
+          receivedAt: c.now(),
+          serverName: c.config.serverName,
+          alpnProtocol: x.alpnProtocol,
+          maxEarlyDataSize: 0,
+          tls12: { extendedMasterSecret: x.ems },
+        },
+      });
+    }
+    return new ExpectChangeCipherSpec();
+  }
 }
 
 /** Awaits the server's ChangeCipherSpec: no handshake message is acceptable here. */
@@ -247,6 +298,8 @@ class ExpectChangeCipherSpec implements State {
 class ExpectFinished implements State {
   readonly name = 'Tls12ExpectFinished';
   readonly expects = [HandshakeType.finished];
+  /** In an abbreviated handshake (RFC 5077 §3.1) our ChangeCipherSpec and Finished follow the server's. */
+  constructor(private readonly abbreviatedWrite?: import('../record/protection.js').RecordProtection) {}
   handle(c: ClientConnection, m: HandshakeMessage): State {
     const x = get(c);
     const got = decodeFinished(m.body, 12);
@@ -255,6 +308,14 @@ class ExpectFinished implements State {
       fail(AlertDescription.decrypt_error, 'server Finished does not verify');
     }
     add(c, m.raw);
+    if (this.abbreviatedWrite) {
+      c.writeChangeCipherSpec();
+      c.setWriteProtection(this.abbreviatedWrite);
+      const fin = encodeFinished(verifyData12(c.provider, x.suite, x.masterSecret!, 'client finished', c.hs.transcript.current()));
+      add(c, fin);
+      c.queueHandshake(fin);
+      c.flushHandshake();
+    }
     c.complete({
       protocol: 'TLSv1.2',
       cipherSuite: x.suite.id,
@@ -265,7 +326,7 @@ class ExpectFinished implements State {
       serverName: c.config.serverName,
       alpnProtocol: x.alpnProtocol,
       peerCertificates: c.hs.peerCertificates,
-      resumed: x.suite.authentication === 'PSK',
+      resumed: x.resumed || x.suite.authentication === 'PSK',
       helloRetryRequest: false,
     });
     return new ExpectTraffic12();

@@ -103,6 +103,9 @@ function buildExtensions(c: ClientConnection, shares: Map<number, KeyPair>): Ext
   if (offersTls12(c)) {
     add(ExtensionType.ec_point_formats, Uint8Array.of(1, 0));
     add(ExtensionType.extended_master_secret, new Uint8Array(0));
+    // RFC 5077 §3.2: an empty extension asks for a ticket; a ticket from a TLS 1.2 session resumes it.
+    const t = cfg.resumptionTicket;
+    add(ExtensionType.session_ticket, t?.tls12 ? t.ticket : new Uint8Array(0));
   }
   if (TLS13_ONLY(c)) {
     add(
@@ -128,7 +131,7 @@ function buildExtensions(c: ClientConnection, shares: Map<number, KeyPair>): Ext
 function pskOffers(c: ClientConnection, suites: number[]): OfferedPsk[] {
   const out: OfferedPsk[] = [];
   const t = c.config.resumptionTicket;
-  if (t && TLS13_ONLY(c)) {
+  if (t && !t.tls12 && TLS13_ONLY(c)) {
     const suite = tls13Suite(t.cipherSuite);
     const ageMs = c.now() - t.receivedAt;
     if (suite && suites.includes(t.cipherSuite) && ageMs >= 0 && ageMs < t.lifetimeSeconds * 1000) {

@@ -145,3 +145,15 @@ export function pskPremasterSecret(psk: Uint8Array, other: Uint8Array | undefine
   const o = other ?? new Uint8Array(psk.length);
   return new Writer().vectorBytes(2, o).vectorBytes(2, psk).finish();
 }
+
+// --- NewSessionTicket (RFC 5077 §3.3) ---
+export function encodeNewSessionTicket12(lifetimeHint: number, ticket: Uint8Array): Uint8Array {
+  return encodeHandshake(HandshakeType.new_session_ticket, new Writer().u32(lifetimeHint).vectorBytes(2, ticket).finish());
+}
+export function decodeNewSessionTicket12(body: Uint8Array): { ticket_lifetime_hint: number; ticket: Uint8Array } {
+  const r = new Reader(body);
+  const ticket_lifetime_hint = r.u32('NewSessionTicket.ticket_lifetime_hint');
+  const ticket = r.vector(2, 'NewSessionTicket.ticket').slice();
+  r.expectEnd('NewSessionTicket');
+  return { ticket_lifetime_hint, ticket };
+}

@@ -50,11 +50,13 @@ import {
   decodeClientKeyExchangePsk,
   encodeServerKeyExchangePsk,
   pskPremasterSecret,
+  encodeNewSessionTicket12,
 } from '../messages/tls12-messages.js';
 import { decodeCertificateVerify, decodeFinished, encodeFinished } from '../messages/tls13-messages.js';
 import { cryptoScheme12, schemeFitsKey } from '../signature-schemes.js';
 import { masterSecret12, protections12, signedParams12, verifyData12 } from '../tls12-common.js';
 import { Transcript } from '../key-schedule.js';
+import { openTicket, sealTicket } from '../ticket.js';
 import type { ServerConnection } from './server-connection.js';
 import { registerTls12Server } from './tls13.js';
 
@@ -76,6 +78,9 @@ interface Ctx12 {
   peerKey?: PublicKey;
   peerCertificates: Uint8Array[];
   clientAuth: boolean;
+  /** RFC 5077 §3.2: the client asked for a ticket and we have a ticket key. */
+  issueTicket?: boolean;
+  resumed?: boolean;
 }
 const ctx = new WeakMap<ServerConnection, Ctx12>();
 const get = (s: ServerConnection) => ctx.get(s)!;
@@ -105,6 +110,8 @@ function afterClientHello(s: ServerConnection, ch: ClientHello, m: HandshakeMess
         !!x && ch.cipher_suites.includes(x.id) && (x.authentication === 'PSK' ? s.config.pskLookup !== undefined : x.authentication === auth),
     );
   if (!suite) fail(AlertDescription.handshake_failure, 'no common TLS 1.2 cipher suite');
+  const resumed = resumeFromTicket(s, ch, m);
+  if (resumed) return resumed;
   if (suite.authentication === 'PSK') return pskServerHello(s, ch, m, suite);
   if (!key || !chain?.length) fail(AlertDescription.handshake_failure, 'no certificate configured');
 
@@ -157,12 +164,14 @@ function afterClientHello(s: ServerConnection, ch: ClientHello, m: HandshakeMess
     alpnProtocol,
     peerCertificates: [],
     clientAuth: (s.config.clientAuthentication ?? 'none') !== 'none',
+    issueTicket: wantsTicket(s, ch),
   });
   add(s, m.raw);
 
   const ext: Extension[] = [];
   if (secureRenegotiation) ext.push({ extension_type: ExtensionType.renegotiation_info, extension_data: encodeRenegotiationInfo(new Uint8Array(0)) });
   if (ems) ext.push({ extension_type: ExtensionType.extended_master_secret, extension_data: new Uint8Array(0) });
+  if (get(s).issueTicket) ext.push({ extension_type: ExtensionType.session_ticket, extension_data: new Uint8Array(0) });
   if (findExtension(ch.extensions, ExtensionType.ec_point_formats)) ext.push({ extension_type: ExtensionType.ec_point_formats, extension_data: encodeEcPointFormats([0]) });
   if (alpnProtocol) ext.push({ extension_type: ExtensionType.application_layer_protocol_negotiation, extension_data: encodeAlpn([alpnProtocol]) });
   send(
@@ -193,6 +202,87 @@ function afterClientHello(s: ServerConnection, ch: ClientHello, m: HandshakeMess
   send(s, encodeServerHelloDone());
   s.flushHandshake();
   return get(s).clientAuth ? new ExpectClientCertificate() : new ExpectClientKeyExchange();
+}
+
+function wantsTicket(s: ServerConnection, ch: ClientHello): boolean {
+  return s.config.ticketKey !== undefined && (s.config.sessionTickets ?? 1) > 0 && findExtension(ch.extensions, ExtensionType.session_ticket) !== undefined;
+}
+
+/** RFC 5077 §3.3: a ticket sealing this session's master secret. */
+function newSessionTicket12(s: ServerConnection, x: Ctx12): Uint8Array {
+  const lifetime = Math.min(s.config.ticketLifetimeSeconds ?? 7200, 604800);
+  const ticket = sealTicket(s.provider, s.random, s.config.ticketKey!, {
+    cipherSuite: x.suite.id,
+    psk: x.masterSecret!,
+    issuedAt: s.now(),
+    lifetimeSeconds: lifetime,
+    ticketAgeAdd: 0,
+    alpnProtocol: x.alpnProtocol,
+    serverName: x.serverName,
+    tls12: { extendedMasterSecret: x.ems },
+  });
+  return encodeNewSessionTicket12(lifetime, ticket);
+}
+
+/**
+ * RFC 5077 §3.1: a ticket that opens, for a suite the client still offers, with the same extended
+ * master secret use (RFC 7627 §5.3), resumes the session: ServerHello (echoing the client's session
+ * ID), [NewSessionTicket], ChangeCipherSpec, Finished; then the client's ChangeCipherSpec and Finished.
+ */
+function resumeFromTicket(s: ServerConnection, ch: ClientHello, m: HandshakeMessage): State | undefined {
+  const ext = findExtension(ch.extensions, ExtensionType.session_ticket);
+  if (!ext || ext.length === 0 || !s.config.ticketKey || ch.legacy_session_id.length === 0) return undefined;
+  const t = openTicket(s.provider, s.config.ticketKey, ext);
+  const suite = t?.tls12 ? tls12Suite(t.cipherSuite) : undefined;
+  const ems = findExtension(ch.extensions, ExtensionType.extended_master_secret) !== undefined;
+  const age = t ? s.now() - t.issuedAt : -1;
+  if (!t || !suite || !ch.cipher_suites.includes(suite.id) || t.tls12!.extendedMasterSecret !== ems || age < 0 || age >= t.lifetimeSeconds * 1000) return undefined;
+  const ri = findExtension(ch.extensions, ExtensionType.renegotiation_info);
+  const secureRenegotiation = ri !== undefined || ch.cipher_suites.includes(CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
+  let serverRandom = s.random.randomBytes(32);
+  if ((s.config.versions ?? ['TLSv1.3', 'TLSv1.2']).includes('TLSv1.3')) serverRandom = concatBytes(serverRandom.subarray(0, 24), DOWNGRADE_TLS12);
+  const transcript = new Transcript(s.provider);
+  transcript.setHash(suite.hash);
+  const x: Ctx12 = {
+    suite,
+    clientRandom: ch.random,
+    serverRandom,
+    ems,
+    transcript,
+    messages: [],
+    group: 0,
+    privateKey: new Uint8Array(0),
+    signatureScheme: 0,
+    serverName: t.serverName,
+    alpnProtocol: t.alpnProtocol,
+    masterSecret: t.psk,
+    peerCertificates: [],
+    clientAuth: false,
+    issueTicket: wantsTicket(s, ch),
+    resumed: true,
+  };
+  ctx.set(s, x);
+  s.negotiatedVersion = 'TLSv1.2';
+  add(s, m.raw);
+  const shExt: Extension[] = [];
+  if (secureRenegotiation) shExt.push({ extension_type: ExtensionType.renegotiation_info, extension_data: encodeRenegotiationInfo(new Uint8Array(0)) });
+  if (ems) shExt.push({ extension_type: ExtensionType.extended_master_secret, extension_data: new Uint8Array(0) });
+  if (x.issueTicket) shExt.push({ extension_type: ExtensionType.session_ticket, extension_data: new Uint8Array(0) });
+  send(
+    s,
+    encodeServerHello({ legacy_version: ProtocolVersion.TLS1_2, random: serverRandom, legacy_session_id_echo: ch.legacy_session_id, cipher_suite: suite.id, legacy_compression_method: 0, extensions: shExt }),
+  );
+  if (x.issueTicket) send(s, newSessionTicket12(s, x));
+  s.keylog('CLIENT_RANDOM', ch.random, t.psk);
+  const prot = protections12(s.provider, suite, t.psk, ch.random, serverRandom);
+  s.writeChangeCipherSpec();
+  s.setWriteProtection(prot.server);
+  const fin = encodeFinished(verifyData12(s.provider, suite, t.psk, 'server finished', transcript.current()));
+  add(s, fin);
+  s.queueHandshake(fin);
+  s.flushHandshake();
+  s.ccsNext = { protection: prot.client, state: new ExpectFinished() };
+  return new ExpectChangeCipherSpec();
 }
 
 /** RFC 4279 / RFC 5489: ServerHello, [ServerKeyExchange], ServerHelloDone — no certificate. */
@@ -238,11 +328,13 @@ function pskServerHello(s: ServerConnection, ch: ClientHello, m: HandshakeMessag
     serverName: sni ? decodeServerName(sni) : undefined,
     peerCertificates: [],
     clientAuth: false,
+    issueTicket: wantsTicket(s, ch),
   });
   add(s, m.raw);
   const ext: Extension[] = [];
   if (secureRenegotiation) ext.push({ extension_type: ExtensionType.renegotiation_info, extension_data: encodeRenegotiationInfo(new Uint8Array(0)) });
   if (ems) ext.push({ extension_type: ExtensionType.extended_master_secret, extension_data: new Uint8Array(0) });
+  if (get(s).issueTicket) ext.push({ extension_type: ExtensionType.session_ticket, extension_data: new Uint8Array(0) });
   send(
     s,
     encodeServerHello({ legacy_version: ProtocolVersion.TLS1_2, random: serverRandom, legacy_session_id_echo: new Uint8Array(0), cipher_suite: suite.id, legacy_compression_method: 0, extensions: ext }),
@@ -336,17 +428,22 @@ class ExpectChangeCipherSpec implements State {
 class ExpectFinished implements State {
   readonly name = 'Tls12ExpectClientFinished';
   readonly expects = [HandshakeType.finished];
-  constructor(private readonly write: import('../record/protection.js').RecordProtection) {}
+  constructor(private readonly write?: import('../record/protection.js').RecordProtection) {}
   handle(s: ServerConnection, m: HandshakeMessage): State {
     const x = get(s);
     const got = decodeFinished(m.body, 12);
     const want = verifyData12(s.provider, x.suite, x.masterSecret!, 'client finished', x.transcript.current());
     if (!constantTimeEqual(want, got)) fail(AlertDescription.decrypt_error, 'client Finished does not verify');
     add(s, m.raw);
-    s.writeChangeCipherSpec();
-    s.setWriteProtection(this.write);
-    s.queueHandshake(encodeFinished(verifyData12(s.provider, x.suite, x.masterSecret!, 'server finished', x.transcript.current())));
-    s.flushHandshake();
+    if (!x.resumed) {
+      if (x.issueTicket) send(s, newSessionTicket12(s, x));
+      s.writeChangeCipherSpec();
+      s.setWriteProtection(this.write!);
+      const fin = encodeFinished(verifyData12(s.provider, x.suite, x.masterSecret!, 'server finished', x.transcript.current()));
+      add(s, fin);
+      s.queueHandshake(fin);
+      s.flushHandshake();
+    }
     s.complete({
       protocol: 'TLSv1.2',
       cipherSuite: x.suite.id,
@@ -357,7 +454,7 @@ class ExpectFinished implements State {
       serverName: x.serverName,
       alpnProtocol: x.alpnProtocol,
       peerCertificates: x.peerCertificates,
-      resumed: x.suite.authentication === 'PSK',
+      resumed: !!x.resumed || x.suite.authentication === 'PSK',
       helloRetryRequest: false,
     });
     return new ExpectTraffic();
