@@ -12,3 +12,5 @@ export * from './tls-peer.js';
 export * from './openssl.js';
 export * from './gnutls.js';
 export * from './netns.js';
+export * from './charon.js';
+export * from './tshark.js';
