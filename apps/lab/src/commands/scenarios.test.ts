@@ -55,6 +55,6 @@ describe('lab scenario commands', () => {
   it('a substrate the scenario does not run on is reported as skipped, and the run fails', () => {
     const r = lab('run', 'tls13-x509-http', '--substrate', 'netns', '--out', out);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/skipped: tls13-x509-http runs on memory; not on netns/);
+    expect(r.stderr).toMatch(/skipped: tls13-x509-http runs on memory, loopback; not on netns/);
   });
 });

@@ -33,16 +33,16 @@ function say(line: string): void {
 }
 
 /** Runs the scenarios, writes report.html, prints tables or JSON. Returns whether all verified. */
-function runAll(scenarios: readonly Scenario[], flags: RunFlags, title: string): boolean {
+async function runAll(scenarios: readonly Scenario[], flags: RunFlags, title: string): Promise<boolean> {
   const out = resolve(flags.out);
   mkdirSync(out, { recursive: true });
   const done: CompletedRun[] = [];
   const skipped: string[] = [];
-  scenarios.forEach((s, i) => {
+  for (const [i, s] of scenarios.entries()) {
     const started = Date.now();
     if (!flags.json) process.stderr.write(`[${i + 1}/${scenarios.length}] ${s.name} … `);
     try {
-      const c = runScenario(s, { out, substrate: flags.substrate });
+      const c = await runScenario(s, { out, substrate: flags.substrate });
       done.push(c);
       if (!flags.json) say(`${c.result.verified ? 'done' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     } catch (e) {
@@ -50,7 +50,7 @@ function runAll(scenarios: readonly Scenario[], flags: RunFlags, title: string):
       skipped.push(e.message);
       if (!flags.json) say(`skipped: ${e.message}`);
     }
-  });
+  }
   const report = join(out, 'report.html');
   writeFileSync(
     report,
@@ -82,8 +82,8 @@ export const registerScenarios: RegisterCommand = (program) => {
     program
       .command('compare', { isDefault: true })
       .description('run the standard comparison (what `lab` with no command does) and write the report'),
-  ).action((flags: RunFlags) => {
-    if (!runAll(CATALOGUE.filter((s) => s.standard), flags, 'layersec lab: the standard comparison')) process.exitCode = 1;
+  ).action(async (flags: RunFlags) => {
+    if (!(await runAll(CATALOGUE.filter((s) => s.standard), flags, 'layersec lab: the standard comparison'))) process.exitCode = 1;
   });
 
   program
@@ -96,10 +96,10 @@ export const registerScenarios: RegisterCommand = (program) => {
     });
 
   withRunFlags(program.command('run').description('run one scenario of the catalogue').argument('<name>', 'scenario name (see `lab list`)')).action(
-    (name: string, flags: RunFlags) => {
+    async (name: string, flags: RunFlags) => {
       const s = findScenario(name);
       if (!s) throw new Error(`no scenario "${name}" (known: ${CATALOGUE.map((x) => x.name).join(', ')})`);
-      if (!runAll([s], flags, `layersec lab: ${s.name}`)) process.exitCode = 1;
+      if (!(await runAll([s], flags, `layersec lab: ${s.name}`))) process.exitCode = 1;
     },
   );
 };

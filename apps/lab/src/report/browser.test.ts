@@ -32,9 +32,10 @@ function load(file: string): { dom: string; log: string } {
 }
 
 describe('the report in headless chromium', () => {
-  maybe('renders every diagram without console messages, and each SVG is well-formed XML', () => {
+  maybe('renders every diagram without console messages, and each SVG is well-formed XML', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lab-browser-'));
-    const runs = ['tls13-x509-http', 'tls12-x509-http'].map((n) => runScenario(findScenario(n)!, { out: dir }));
+    const runs = [];
+    for (const n of ['tls13-x509-http', 'tls12-x509-http']) runs.push(await runScenario(findScenario(n)!, { out: dir }));
     const html = renderReport(runs, { generated: 'browser test' });
     const file = join(dir, 'report.html');
     writeFileSync(file, html);

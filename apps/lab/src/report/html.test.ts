@@ -6,13 +6,17 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findScenario } from '../scenarios/catalogue.js';
-import { runScenario } from '../scenarios/runner.js';
+import { type CompletedRun, runScenario } from '../scenarios/runner.js';
 import { escapeHtml, renderReport } from './html.js';
 
 describe('HTML report', () => {
   const out = mkdtempSync(join(tmpdir(), 'lab-report-'));
-  const runs = ['tcp-plain-http', 'tls13-x509-http', 'tls12-x509-http'].map((n) => runScenario(findScenario(n)!, { out }));
-  const html = renderReport(runs, { generated: 'test run' });
+  const runs: CompletedRun[] = [];
+  let html = '';
+  beforeAll(async () => {
+    for (const n of ['tcp-plain-http', 'tls13-x509-http', 'tls12-x509-http']) runs.push(await runScenario(findScenario(n)!, { out }));
+    html = renderReport(runs, { generated: 'test run' });
+  });
 
   it('references nothing outside itself and runs no script', () => {
     expect(html).not.toMatch(/<script|<link|<img|@import|url\((?!#)/i);

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import type { ScenarioResult } from './result.js';
 import type { ScenarioRun } from './run.js';
 import type { Scenario, SubstrateName } from './scenario.js';
-import { runTlsOverTcp } from './tls-over-tcp.js';
+import { loopbackUnavailable } from '../substrates/loopback/loopback.js';
+import { runTlsOverLoopback, runTlsOverTcp } from './tls-over-tcp.js';
 import { espSaFile, keylogFile, shellQuote, tsharkDecryptArgs } from './wireshark.js';
 
 export class ScenarioUnavailableError extends Error {}
@@ -26,23 +27,31 @@ export interface CompletedRun {
   dir: string;
 }
 
-function drive(s: Scenario, substrate: SubstrateName): ScenarioRun {
+async function drive(s: Scenario, substrate: SubstrateName): Promise<ScenarioRun> {
   if (!s.substrates.includes(substrate)) {
     throw new ScenarioUnavailableError(`${s.name} runs on ${s.substrates.join(', ')}; not on ${substrate} yet`);
+  }
+  if (substrate === 'loopback') {
+    const why = loopbackUnavailable();
+    if (why) throw new ScenarioUnavailableError(`${s.name} on loopback: ${why}`);
+    const i = s.impairments;
+    if (i.loss || i.reorder || i.duplicate || i.jitterMs) {
+      throw new ScenarioUnavailableError(`${s.name} impairs its link (loss, reordering, duplication or jitter), which loopback cannot do here; run it on memory`);
+    }
   }
   switch (s.protocol) {
     case 'tls1.3':
     case 'tls1.2':
     case 'tcp':
-      return runTlsOverTcp(s);
+      return substrate === 'loopback' ? runTlsOverLoopback(s) : runTlsOverTcp(s);
     default:
       throw new ScenarioUnavailableError(`${s.name}: no driver for ${s.protocol} yet`);
   }
 }
 
-export function runScenario(s: Scenario, options: RunOptions): CompletedRun {
+export async function runScenario(s: Scenario, options: RunOptions): Promise<CompletedRun> {
   const substrate = options.substrate ?? s.substrates[0];
-  const run = drive(s, substrate);
+  const run = await drive(s, substrate);
   const dir = join(options.out, s.name);
   mkdirSync(dir, { recursive: true });
   const files: Record<string, string> = { capture: 'capture.pcap', result: 'result.json' };

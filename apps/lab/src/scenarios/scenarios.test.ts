@@ -15,7 +15,7 @@ const out = mkdtempSync(join(tmpdir(), 'lab-scenarios-'));
 const run = (name: string, patch: Partial<Scenario> = {}) => runScenario({ ...findScenario(name)!, ...patch }, { out });
 
 describe('scenario catalogue', () => {
-  it('has unique names, and every standard scenario runs on memory', () => {
+  it('has unique names, and every standard scenario runs on memory', async () => {
     const names = CATALOGUE.map((s) => s.name);
     expect(new Set(names).size).toBe(names.length);
     for (const s of CATALOGUE.filter((x) => x.standard)) expect(s.substrates).toContain('memory');
@@ -23,8 +23,8 @@ describe('scenario catalogue', () => {
 });
 
 describe('TLS over TCP on the memory substrate', () => {
-  it('TLS 1.3 with certificates: two round trips before the request, the certificate hidden, SNI visible', () => {
-    const r = run('tls13-x509-http').result;
+  it('TLS 1.3 with certificates: two round trips before the request, the certificate hidden, SNI visible', async () => {
+    const r = (await run('tls13-x509-http')).result;
     expect(r.verified).toBe(true);
     expect(r.negotiated.version).toBe('TLSv1.3');
     expect(r.metrics.handshake.roundTrips).toBe(2);
@@ -39,8 +39,8 @@ describe('TLS over TCP on the memory substrate', () => {
     expect(r.observer.ports).toContain('tcp/443');
   });
 
-  it('TLS 1.2: three round trips and the certificate readable by the observer', () => {
-    const r = run('tls12-x509-http').result;
+  it('TLS 1.2: three round trips and the certificate readable by the observer', async () => {
+    const r = (await run('tls12-x509-http')).result;
     expect(r.verified).toBe(true);
     expect(r.negotiated.version).toBe('TLSv1.2');
     expect(r.metrics.handshake.roundTrips).toBe(3);
@@ -48,17 +48,17 @@ describe('TLS over TCP on the memory substrate', () => {
     expect(r.observer.certificateSubjects[0]).toContain('CN=server.lab.test');
   });
 
-  it('TLS 1.3 with a PSK sends no certificate: fewer handshake bytes than with one', () => {
-    const psk = run('tls13-psk-http').result;
-    const x509 = run('tls13-x509-http').result;
+  it('TLS 1.3 with a PSK sends no certificate: fewer handshake bytes than with one', async () => {
+    const psk = (await run('tls13-psk-http')).result;
+    const x509 = (await run('tls13-x509-http')).result;
     expect(psk.verified).toBe(true);
     expect(psk.negotiated.authentication).toBe('external PSK');
     expect(psk.metrics.handshake.bytes).toBeLessThan(x509.metrics.handshake.bytes - 300);
   });
 
-  it('TLS costs bytes per packet over the plain TCP baseline (record header, tag, content type)', () => {
-    const plain = run('tcp-plain-http').result;
-    const tls = run('tls13-x509-http').result;
+  it('TLS costs bytes per packet over the plain TCP baseline (record header, tag, content type)', async () => {
+    const plain = (await run('tcp-plain-http')).result;
+    const tls = (await run('tls13-x509-http')).result;
     expect(plain.observer.applicationDataVisible).toBe(true);
     expect(plain.metrics.overhead.bytesPerPacket).toBe(40); // IPv4 + TCP headers only
     // Two records (request; response over two packets), each 5 header + 1 content type + 16 tag = 22
@@ -67,18 +67,18 @@ describe('TLS over TCP on the memory substrate', () => {
     expect(tls.metrics.overhead.bytesPerPacket - plain.metrics.overhead.bytesPerPacket).toBeCloseTo(44 / 3, 1);
   });
 
-  it('loss on the link makes TCP hold back data behind holes (head-of-line blocking), yet the bytes arrive intact', () => {
-    const r = run('tls13-x509-bulk-loss', { workload: { kind: 'bulk', bytes: 256 * 1024 } }).result;
+  it('loss on the link makes TCP hold back data behind holes (head-of-line blocking), yet the bytes arrive intact', async () => {
+    const r = (await run('tls13-x509-bulk-loss', { workload: { kind: 'bulk', bytes: 256 * 1024 } })).result;
     expect(r.verified).toBe(true);
     expect(r.metrics.loss.packetsLost).toBeGreaterThan(0);
     expect(r.metrics.loss.retransmissions).toBeGreaterThan(0);
     expect(r.metrics.loss.maxHeadOfLineWaitMs).toBeGreaterThan(0);
   });
 
-  it('replays: the same seed writes the same capture', () => {
-    const a = run('tls13-x509-http');
+  it('replays: the same seed writes the same capture', async () => {
+    const a = await run('tls13-x509-http');
     const first = readFileSync(join(a.dir, 'capture.pcap'));
-    const b = run('tls13-x509-http');
+    const b = await run('tls13-x509-http');
     expect(readFileSync(join(b.dir, 'capture.pcap')).equals(first)).toBe(true);
     const pcap = readPcap(new Uint8Array(first));
     expect(pcap.linkType).toBe(101);

@@ -17,7 +17,9 @@ import {
   tls13Suite,
   x509Verifier,
 } from '@layersec/tls';
+import { type AddressInfo, type Socket, createServer } from 'node:net';
 import { toHex } from '@layersec/wire';
+import { LoopbackCapture, SocketStream, connectLoopback } from '../substrates/loopback/loopback.js';
 import { MemoryNetwork } from '../substrates/memory/network.js';
 import { TcpConnection, tcp } from '../substrates/memory/tcp.js';
 import { CAPTURE_EPOCH_MS, Capture, type CapturedPacket, TcpFlag, flagNames } from './capture.js';
@@ -317,7 +319,8 @@ export function measureExchange(
   where: {
     substrate: ScenarioRun['result']['substrate'];
     endpoints: { client: string; server: string };
-    retransmissions: number;
+    /** Retransmissions the transport counted; when it cannot say, those the capture shows. */
+    retransmissions: number | undefined;
     maxHeadOfLineWaitMs: number;
   },
 ): ScenarioRun {
@@ -377,7 +380,7 @@ export function measureExchange(
         cpuMs: cpu.ms,
         loss: {
           packetsLost: capture.packets.filter((p) => p.fate === 'lost').length,
-          retransmissions: where.retransmissions,
+          retransmissions: where.retransmissions ?? [...analysis.labels.values()].filter((l) => l.some((x) => x.startsWith('retransmission'))).length,
           maxHeadOfLineWaitMs: round2(where.maxHeadOfLineWaitMs),
         },
       },
@@ -531,4 +534,54 @@ function layoutFirstRequest(
   const other = p.tcp.payload.length - 5 - rec.length;
   if (other > 0) fields.splice(2, 0, { name: 'other TLS records', bytes: other, value: 'e.g. the client Finished', protected: 'encrypted' });
   return [{ title: `${s.protocol === 'tls1.3' ? 'TLS 1.3' : 'TLS 1.2'} record carrying the request (frame ${p.number})`, fields }];
+}
+
+/**
+ * The loopback substrate: the same exchange over real sockets on 127.0.0.1, captured by tcpdump.
+ * Time is the wall clock, so figures vary from run to run; the link has no impairments.
+ */
+export async function runTlsOverLoopback(s: Scenario): Promise<ScenarioRun> {
+  const server = createServer({ noDelay: true });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  const capture = new LoopbackCapture();
+  try {
+    await capture.start(port);
+  } catch (e) {
+    server.close();
+    throw e;
+  }
+  const t0 = performance.now();
+  const epoch0 = performance.timeOrigin + t0;
+  let clientPort = 0;
+  let resolveDone: () => void = () => undefined;
+  const done = new Promise<void>((r) => (resolveDone = r));
+  const sub: StreamSubstrate = {
+    listen: (_port, onAccept) => void server.on('connection', (sock: Socket) => onAccept(new SocketStream(sock, true))),
+    connect: (p) => {
+      const c = connectLoopback(p);
+      c.socket.once('connect', () => (clientPort = c.socket.localPort ?? 0));
+      return c;
+    },
+    nowMs: () => performance.now() - t0,
+    epochMs: () => Date.now(),
+  };
+  const x = startTlsExchange(s, sub, '127.0.0.1', port, resolveDone);
+  const timer = setTimeout(resolveDone, 120_000);
+  await done;
+  clearTimeout(timer);
+  server.close();
+  if (!(x.clientClosed && x.serverClosed)) x.failure ??= 'the exchange did not finish within 120 s';
+  const packets = await capture.stop();
+  const cap = Capture.fromPackets(
+    'lo',
+    epoch0,
+    packets.map((p) => ({ timeMs: p.epochMs - epoch0, bytes: p.bytes, fromClientSide: (v) => v.tcp?.destinationPort === port })),
+  );
+  return measureExchange(x, cap, {
+    substrate: 'loopback',
+    endpoints: { client: `client 127.0.0.1:${clientPort}`, server: `server 127.0.0.1:${port}` },
+    retransmissions: undefined,
+    maxHeadOfLineWaitMs: 0,
+  });
 }

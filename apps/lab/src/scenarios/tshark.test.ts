@@ -8,6 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findScenario } from './catalogue.js';
+import { loopbackUnavailable } from '../substrates/loopback/loopback.js';
 import { runScenario } from './runner.js';
 import { tsharkDecryptArgs } from './wireshark.js';
 import { requestFor, responseFor } from './workload.js';
@@ -33,9 +34,9 @@ function followTls(args: string[]): { first: Buffer; second: Buffer } {
 
 describe('tshark decrypts the scenario captures with the written key log', () => {
   const out = mkdtempSync(join(tmpdir(), 'lab-tshark-'));
-  maybe.each([['tls13-x509-http'], ['tls13-psk-http'], ['tls12-x509-http'], ['tls12-psk-http']])('%s', (name) => {
+  maybe.each([['tls13-x509-http'], ['tls13-psk-http'], ['tls12-x509-http'], ['tls12-psk-http']])('%s', async (name) => {
     const s = findScenario(name)!;
-    const { run, dir, result } = runScenario(s, { out });
+    const { run, dir, result } = await runScenario(s, { out });
     expect(result.verified).toBe(true);
     const args = tsharkDecryptArgs({ capture: join(dir, 'capture.pcap'), keylog: join(dir, 'keylog.txt'), decodeAs: run.decodeAs });
     const { first, second } = followTls(args);
@@ -46,5 +47,23 @@ describe('tshark decrypts the scenario captures with the written key log', () =>
     expect(got[1].equals(sent[1])).toBe(true);
     // and the printed command line is the one the test ran
     expect(result.tshark[0]).toContain(`tls.keylog_file:${join(dir, 'keylog.txt')}`);
+  });
+});
+
+describe('on the loopback substrate (real sockets, tcpdump)', () => {
+  const why = loopbackUnavailable();
+  const maybeLoopback = hasTshark && !why ? it : it.skip;
+  if (why) console.warn(`loopback scenarios skipped: ${why}`);
+  const out = mkdtempSync(join(tmpdir(), 'lab-loopback-'));
+  maybeLoopback.each([['tls13-x509-http'], ['tls12-x509-http']])('%s: the exchange verifies, and tshark decrypts the tcpdump capture', async (name) => {
+    const s = findScenario(name)!;
+    const { run, dir, result } = await runScenario(s, { out, substrate: 'loopback' });
+    expect(result.substrate).toBe('loopback');
+    expect(result.verified).toBe(true);
+    expect(result.metrics.handshake.roundTrips).toBe(s.protocol === 'tls1.3' ? 2 : 3);
+    const { first, second } = followTls(tsharkDecryptArgs({ capture: join(dir, 'capture.pcap'), keylog: join(dir, 'keylog.txt'), decodeAs: run.decodeAs }));
+    const got = [first, second].sort((a, b) => a.length - b.length);
+    expect(got[0].equals(Buffer.from(requestFor(s.workload, SERVER_NAME)))).toBe(true);
+    expect(got[1].equals(Buffer.from(responseFor(s.workload)))).toBe(true);
   });
 });
