@@ -82,7 +82,7 @@ describe('X.509 refusal matrix against openssl s_server', () => {
       host: '127.0.0.1',
       port,
       serverName: 'server.lab.test',
-      now: () => Date.parse('2100-01-01T00:00:00Z'),
+      now: () => Date.parse('2121-01-01T00:00:00Z'), // the leaf's notAfter is 2120-01-01
       verifier: x509Verifier({ trustAnchors: await loadTrustStore(join(DIR, 'roots.pem')), provider: nodeProvider }),
     });
     const [err] = await once(sock, 'error');
