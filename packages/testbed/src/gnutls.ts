@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { registerResource } from './cleanup.js';
 import { freePort, startPeer, type Peer } from './process.js';
 import { runClient, type ClientRunOptions, type TlsClientResult, type TlsProtocol, type TlsServerPeer } from './tls-peer.js';
 
@@ -81,8 +82,10 @@ export async function gnutlsServer(options: GnutlsServerOptions = {}): Promise<T
   if (options.verifyClient) args.push('--require-client-cert', '--verify-client-cert');
   if (options.mtu !== undefined) args.push('--mtu', String(options.mtu));
   let pskDir: string | undefined;
+  let pskRegistration: ReturnType<typeof registerResource> | undefined;
   if (options.psk !== undefined) {
     pskDir = mkdtempSync(join(tmpdir(), 'layersec-gnutls-psk-'));
+    pskRegistration = registerResource(`PSK file of gnutls-serv in ${pskDir}`, { kind: 'dir', path: pskDir });
     const file = join(pskDir, 'psk.passwd');
     writeFileSync(file, `${options.pskIdentity ?? 'Client_identity'}:${options.psk}\n`, { mode: 0o600 });
     args.push('--pskpasswd', file);
@@ -92,6 +95,7 @@ export async function gnutlsServer(options: GnutlsServerOptions = {}): Promise<T
   const peer = startPeer('gnutls-serv', args, { env: withKeylog(options), label: `gnutls-serv (${tls}, port ${port})` });
   const removePsk = (): void => {
     if (pskDir) rmSync(pskDir, { recursive: true, force: true });
+    pskRegistration?.release();
   };
   void peer.exited.then(removePsk);
   try {
