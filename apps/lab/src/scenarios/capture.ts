@@ -135,6 +135,13 @@ export class Capture {
     return c;
   }
 
+  /** The packets `keep` selects, with their numbers in the whole capture (for measuring one connection of several). */
+  subset(keep: (p: CapturedPacket) => boolean): Capture {
+    const c = new Capture(this.linkName, this.epochMs);
+    c.packets.push(...this.packets.filter(keep));
+    return c;
+  }
+
   detach(): void {
     this.stop();
   }

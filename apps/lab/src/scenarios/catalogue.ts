@@ -42,6 +42,15 @@ export const CATALOGUE: readonly Scenario[] = [
     impairments: LINK, workload: HTTP, measures: ALL, seed: 'tls13-psk-http', standard: true,
   },
   {
+    name: 'tls13-resumed-http',
+    title: 'TLS 1.3 over TCP, resumed with a session ticket, HTTP-style GET',
+    description:
+      'A first connection (full handshake, certificate) leaves the client a NewSessionTicket; the measured second connection resumes with it ' +
+      '(psk_dhe_ke, RFC 8446 §2.2): no certificate, fewer handshake bytes. The capture holds both connections (tcp.stream 0 and 1).',
+    protocol: 'tls1.3', mode: 'stream', auth: 'x509', topology: 'host-to-host', substrates: ['memory'],
+    impairments: LINK, workload: HTTP, measures: ALL, seed: 'tls13-resumed-http', standard: true, resumption: true,
+  },
+  {
     name: 'tls12-x509-http',
     title: 'TLS 1.2 over TCP, ECDHE_ECDSA with AES-128-GCM, HTTP-style GET',
     description: 'TLS 1.2 (RFC 5246) with the same lab certificate, extended master secret: two round trips of handshake, and the certificate in clear.',

@@ -51,6 +51,11 @@ export interface Scenario {
   readonly impairments: Impairments;
   readonly workload: Workload;
   readonly measures: readonly Measure[];
+  /**
+   * Measure a resumed connection: a first connection (full handshake) leaves the client a ticket,
+   * and the measured second one resumes with it (TLS 1.3 psk_dhe_ke, RFC 8446 §2.2).
+   */
+  readonly resumption?: boolean;
   /** Seed of every random source in the run: the same seed replays the same packets. */
   readonly seed: string;
   /** Part of the standard comparison that `lab` with no arguments runs. */

@@ -56,6 +56,17 @@ describe('TLS over TCP on the memory substrate', () => {
     expect(psk.metrics.handshake.bytes).toBeLessThan(x509.metrics.handshake.bytes - 300);
   });
 
+  it('a TLS 1.3 connection resumed with a ticket sends no certificate and fewer handshake bytes', async () => {
+    const resumed = (await run('tls13-resumed-http')).result;
+    const full = (await run('tls13-x509-http')).result;
+    expect(resumed.verified).toBe(true);
+    expect(resumed.negotiated.authentication).toBe('resumption (ticket PSK)');
+    expect(resumed.metrics.handshake.roundTrips).toBe(2);
+    expect(resumed.metrics.handshake.bytes).toBeLessThan(full.metrics.handshake.bytes - 300);
+    // measured on the second connection alone: it starts with its own SYN
+    expect(resumed.metrics.handshake.packets).toBe(full.metrics.handshake.packets);
+  });
+
   it('TLS costs bytes per packet over the plain TCP baseline (record header, tag, content type)', async () => {
     const plain = (await run('tcp-plain-http')).result;
     const tls = (await run('tls13-x509-http')).result;

@@ -11,6 +11,7 @@ import {
   SignatureScheme,
   type CommonConfig,
   type SessionInfo,
+  type SessionTicket,
   type TlsEvent,
   nameOf,
   tls12Suite,
@@ -65,7 +66,7 @@ export interface StreamConnection {
 
 /** Where the exchange runs: listen and connect on the server's port, and a clock. */
 export interface StreamSubstrate {
-  listen(port: number, onAccept: (c: StreamConnection) => void): void;
+  listen(port: number, onAccept: (c: StreamConnection) => void): { close(): void };
   connect(port: number): StreamConnection;
   /** Milliseconds since the run started. */
   nowMs(): number;
@@ -92,13 +93,31 @@ export interface TlsExchange {
   session: SessionInfo | undefined;
   clientClosed: boolean;
   serverClosed: boolean;
+  /** A resumption ticket the client received (RFC 8446 §4.6.1). */
+  ticket: SessionTicket | undefined;
+}
+
+/** For a scenario that resumes: which connection this is, the server's ticket key, the ticket to resume with. */
+export interface ConnectionOptions {
+  connection?: number;
+  ticketKey?: Uint8Array;
+  resumptionTicket?: SessionTicket;
 }
 
 /**
  * Sets up the server and connects the client; `onDone` is called when both connections closed.
  * The serverAddress goes into the server certificate (with the name server.lab.test).
  */
-export function startTlsExchange(s: Scenario, sub: StreamSubstrate, serverAddress: string, port: number, onDone: () => void): TlsExchange {
+export function startTlsExchange(
+  s: Scenario,
+  sub: StreamSubstrate,
+  serverAddress: string,
+  port: number,
+  onDone: () => void,
+  options: ConnectionOptions = {},
+): TlsExchange {
+  const n = options.connection ?? 0;
+  const suffix = n === 0 ? '' : `/${n}`;
   const tlsOn = s.protocol === 'tls1.3' || s.protocol === 'tls1.2';
   const request = requestFor(s.workload, SERVER_NAME);
   const response = responseFor(s.workload);
@@ -120,6 +139,7 @@ export function startTlsExchange(s: Scenario, sub: StreamSubstrate, serverAddres
     session: undefined,
     clientClosed: false,
     serverClosed: false,
+    ticket: undefined,
   };
   const { serverGot, clientGot, keylog, cpu, extraFiles, client, server } = x;
   const loop = { now: () => sub.nowMs() };
@@ -173,6 +193,9 @@ export function startTlsExchange(s: Scenario, sub: StreamSubstrate, serverAddres
           case 'handshakeComplete':
             deferred.push(() => app.complete?.(e.session));
             break;
+          case 'sessionTicket':
+            x.ticket = e.ticket;
+            break;
           case 'keylog':
             if (tls instanceof ClientConnection) keylog.push({ label: e.label, clientRandom: e.clientRandom, secret: e.secret });
             break;
@@ -223,9 +246,16 @@ export function startTlsExchange(s: Scenario, sub: StreamSubstrate, serverAddres
       closeSide(server, serverApp);
     },
   };
-  sub.listen(port, (conn) => {
+  const listener = sub.listen(port, (conn) => {
+    listener.close();
     server.conn = conn;
-    if (tlsOn) server.tls = new ServerConnection({ ...serverConfig, random: seededRandom(`${s.seed}/server`) });
+    if (tlsOn) {
+      server.tls = new ServerConnection({
+        ...serverConfig,
+        random: seededRandom(`${s.seed}/server${suffix}`),
+        ...(options.ticketKey ? { ticketKey: options.ticketKey, sessionTickets: 1 } : {}),
+      });
+    }
     conn.onData((d) => {
       if (!server.tls) return serverApp.data(d);
       cpu.measure(() => server.tls!.receive(d));
@@ -262,7 +292,11 @@ export function startTlsExchange(s: Scenario, sub: StreamSubstrate, serverAddres
       sendApplicationData(client, request, clientApp);
       return;
     }
-    const tls = new ClientConnection({ ...clientConfig, random: seededRandom(`${s.seed}/client`) });
+    const tls = new ClientConnection({
+      ...clientConfig,
+      random: seededRandom(`${s.seed}/client${suffix}`),
+      ...(options.resumptionTicket ? { resumptionTicket: options.resumptionTicket } : {}),
+    });
     client.tls = tls;
     cpu.measure(() => tls.start());
     drain(client, clientApp);
@@ -294,18 +328,35 @@ export function runTlsOverTcp(s: Scenario): ScenarioRun {
   const capture = Capture.onMemoryLink(net, link.name, ['client']);
   const loop = net.loop;
   const sub: StreamSubstrate = {
-    listen: (port, onAccept) => void tcp(serverHost).listen(port, onAccept),
+    listen: (port, onAccept) => tcp(serverHost).listen(port, onAccept),
     connect: (port) => tcp(clientHost).connect(SERVER_ADDRESS, port),
     nowMs: () => loop.now(),
     epochMs: () => CAPTURE_EPOCH_MS + loop.now(),
   };
-  const x = startTlsExchange(s, sub, SERVER_ADDRESS, defaultPort(s), () => undefined);
-  const finished = loop.runUntil(() => x.clientClosed && x.serverClosed, RUN_LIMIT_MS);
+  let x: TlsExchange;
+  let measured: Capture = capture;
+  if (s.resumption) {
+    // A first connection with a full handshake leaves the client a ticket; the measured one resumes with it.
+    const ticketKey = seededRandom(`${s.seed}/ticket-key`).randomBytes(32);
+    const first = startTlsExchange(s, sub, SERVER_ADDRESS, defaultPort(s), () => undefined, { ticketKey });
+    loop.runUntil(() => first.clientClosed && first.serverClosed, RUN_LIMIT_MS);
+    const startAt = capture.packets.length;
+    x = startTlsExchange(s, sub, SERVER_ADDRESS, defaultPort(s), () => undefined, { connection: 1, ticketKey, resumptionTicket: first.ticket });
+    if (!first.ticket) x.failure = 'the first connection received no session ticket';
+    x.keylog.unshift(...first.keylog);
+    const finished = loop.runUntil(() => x.clientClosed && x.serverClosed, RUN_LIMIT_MS);
+    if (!finished) x.failure ??= `the exchange did not finish within ${RUN_LIMIT_MS / 1000} virtual seconds`;
+    measured = capture.subset((p) => p.number > startAt);
+  } else {
+    x = startTlsExchange(s, sub, SERVER_ADDRESS, defaultPort(s), () => undefined);
+    const finished = loop.runUntil(() => x.clientClosed && x.serverClosed, RUN_LIMIT_MS);
+    if (!finished) x.failure ??= `the exchange did not finish within ${RUN_LIMIT_MS / 1000} virtual seconds`;
+  }
   capture.detach();
-  if (!finished) x.failure ??= `the exchange did not finish within ${RUN_LIMIT_MS / 1000} virtual seconds`;
   const conns = [x.client.conn, x.server.conn].filter((c): c is TcpConnection => c instanceof TcpConnection);
-  return measureExchange(x, capture, {
+  return measureExchange(x, measured, {
     substrate: 'memory',
+    fullCapture: capture,
     endpoints: { client: `client ${CLIENT_ADDRESS}`, server: `server ${SERVER_ADDRESS}` },
     retransmissions: conns.reduce((n, c) => n + c.stats.retransmissions, 0),
     maxHeadOfLineWaitMs: Math.max(0, ...conns.map((c) => c.stats.maxHeadOfLineWaitMs)),
@@ -319,6 +370,8 @@ export function measureExchange(
   where: {
     substrate: ScenarioRun['result']['substrate'];
     endpoints: { client: string; server: string };
+    /** The capture to write when the measured packets are only part of it. */
+    fullCapture?: Capture;
     /** Retransmissions the transport counted; when it cannot say, those the capture shows. */
     retransmissions: number | undefined;
     maxHeadOfLineWaitMs: number;
@@ -345,7 +398,8 @@ export function measureExchange(
     negotiated.cipherSuite = session.cipherSuiteName;
     if (session.groupName) negotiated.group = session.groupName;
     if (session.signatureScheme !== undefined) negotiated.signatureScheme = nameOf(SignatureScheme, session.signatureScheme);
-    negotiated.authentication = session.peerCertificates.length > 0 ? 'certificate' : 'external PSK';
+    negotiated.authentication =
+      session.peerCertificates.length > 0 ? 'certificate' : s.resumption && session.resumed ? 'resumption (ticket PSK)' : 'external PSK';
     if (session.serverName) negotiated.serverName = session.serverName;
   } else if (!tlsOn) {
     negotiated.protection = 'none';
@@ -387,7 +441,7 @@ export function measureExchange(
       observer: observerViewOfTls(packets, analysis, tlsOn),
       ...(failure ? { failure } : {}),
     },
-    capture,
+    capture: where.fullCapture ?? capture,
     endpoints: where.endpoints,
     ladder,
     keylogLines: keylog.map((k) => `${k.label} ${toHex(k.clientRandom)} ${toHex(k.secret)}`),
@@ -557,7 +611,11 @@ export async function runTlsOverLoopback(s: Scenario): Promise<ScenarioRun> {
   let resolveDone: () => void = () => undefined;
   const done = new Promise<void>((r) => (resolveDone = r));
   const sub: StreamSubstrate = {
-    listen: (_port, onAccept) => void server.on('connection', (sock: Socket) => onAccept(new SocketStream(sock, true))),
+    listen: (_port, onAccept) => {
+      const accept = (sock: Socket) => onAccept(new SocketStream(sock, true));
+      server.on('connection', accept);
+      return { close: () => void server.off('connection', accept) };
+    },
     connect: (p) => {
       const c = connectLoopback(p);
       c.socket.once('connect', () => (clientPort = c.socket.localPort ?? 0));

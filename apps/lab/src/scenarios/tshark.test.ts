@@ -19,8 +19,8 @@ const maybe = hasTshark ? it : it.skip;
 if (!hasTshark) console.warn('tshark not installed: the decryption check is skipped');
 
 /** The two directions of TCP stream 0 as tshark's `follow,tls,raw` prints them (the second node's lines are indented). */
-function followTls(args: string[]): { first: Buffer; second: Buffer } {
-  const r = spawnSync('tshark', [...args, '-q', '-z', 'follow,tls,raw,0'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+function followTls(args: string[], stream = 0): { first: Buffer; second: Buffer } {
+  const r = spawnSync('tshark', [...args, '-q', '-z', `follow,tls,raw,${stream}`], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`tshark failed: ${r.stderr}`);
   const body = r.stdout.split(/^=+$/m)[1] ?? '';
   const first: string[] = [];
@@ -47,6 +47,18 @@ describe('tshark decrypts the scenario captures with the written key log', () =>
     expect(got[1].equals(sent[1])).toBe(true);
     // and the printed command line is the one the test ran
     expect(result.tshark[0]).toContain(`tls.keylog_file:${join(dir, 'keylog.txt')}`);
+  });
+
+  maybe('tls13-resumed-http: the resumed connection (tcp.stream 1) decrypts too', async () => {
+    const s = findScenario('tls13-resumed-http')!;
+    const { run, dir, result } = await runScenario(s, { out });
+    expect(result.negotiated.authentication).toBe('resumption (ticket PSK)');
+    const args = tsharkDecryptArgs({ capture: join(dir, 'capture.pcap'), keylog: join(dir, 'keylog.txt'), decodeAs: run.decodeAs });
+    for (const stream of [0, 1]) {
+      const got = Object.values(followTls(args, stream)).sort((a, b) => a.length - b.length);
+      expect(got[0].equals(Buffer.from(requestFor(s.workload, SERVER_NAME)))).toBe(true);
+      expect(got[1].equals(Buffer.from(responseFor(s.workload)))).toBe(true);
+    }
   });
 });
 
