@@ -6,7 +6,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseCharonHexDumps, startCharon, type Charon } from './charon.js';
+import { installCharonCredentials, parseCharonHexDumps, startCharon, type Charon } from './charon.js';
+import { issueCertificate, makeTestPki } from './pki.js';
 import { createTopology, netnsSupport, type Topology } from './netns.js';
 import { capture, espSaPref, ESP_DECRYPTION_PREFS, ikev2DecryptionPref, tsharkFields, type Capture } from './tshark.js';
 
@@ -153,5 +154,99 @@ describeNetns('startCharon', () => {
     const exit = await a.stop();
     expect(exit.signal === null ? exit.code : exit.signal).toBe(0);
     expect(a.log()).toMatch(/IKE_SA t\[1\] state change: ESTABLISHED => DELETING/);
+  });
+});
+
+describeNetns('startCharon with certificates', () => {
+  let dir: string;
+  let topo: Topology | undefined;
+  const charons: Charon[] = [];
+  let cap: Capture | undefined;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'layersec-charon-'));
+  });
+  afterAll(async () => {
+    await cap?.dispose();
+    await Promise.all(charons.map((c) => c.dispose()));
+    await topo?.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('ECDSA certificates from one CA, aes256-sha256-modp2048 and ESP AES-CBC + HMAC-SHA-256 that tshark decrypts', async () => {
+    const pki = await makeTestPki(join(dir, 'pki'));
+    const certA = await issueCertificate(pki, 'a', { dnsNames: ['a.test'] });
+    const certB = await issueCertificate(pki, 'b', { dnsNames: ['b.test'] });
+    topo = await createTopology({
+      hosts: [{ name: 'A', loAddresses: ['10.10.1.1/32'] }, { name: 'B', loAddresses: ['10.10.2.1/32'] }],
+      links: [{ a: 'A', b: 'B', aAddr: '10.99.0.1/24', bAddr: '10.99.0.2/24' }],
+    });
+    const conf = (local: string, remote: string, me: string, peer: string, cert: string, localTs: string, remoteTs: string): string => `connections {
+  t {
+    version = 2
+    local_addrs = ${local}
+    remote_addrs = ${remote}
+    proposals = aes256-sha256-modp2048
+    local {
+      auth = pubkey
+      certs = ${cert}
+      id = ${me}
+    }
+    remote {
+      auth = pubkey
+      id = ${peer}
+    }
+    children {
+      c {
+        local_ts = ${localTs}
+        remote_ts = ${remoteTs}
+        esp_proposals = aes256-sha256
+      }
+    }
+  }
+}
+`;
+    const dirA = join(dir, 'a');
+    const dirB = join(dir, 'b');
+    const filesA = installCharonCredentials(dirA, { x509: [certA.cert], x509ca: [pki.caCert], private: [certA.key] });
+    installCharonCredentials(dirB, { x509: [certB.cert], x509ca: [pki.caCert], private: [certB.key] });
+    expect(filesA).toEqual({ x509: ['a.pem'], x509ca: ['ca.pem'], private: ['a.key'] });
+    const logLevels = { default: 1, ike: 2, chd: 4 };
+    const [a, b] = await Promise.all([
+      startCharon(topo.host('A'), { dir: dirA, logLevels, swanctlConf: conf('10.99.0.1', '10.99.0.2', 'a.test', 'b.test', 'a.pem', '10.10.1.1/32', '10.10.2.1/32') }),
+      startCharon(topo.host('B'), { dir: dirB, logLevels, swanctlConf: conf('10.99.0.2', '10.99.0.1', 'b.test', 'a.test', 'b.pem', '10.10.2.1/32', '10.10.1.1/32') }),
+    ]);
+    charons.push(a, b);
+    await a.loadAll();
+    await b.loadAll();
+    const pcap = join(dir, 'b-eth0.pcap');
+    cap = await capture(topo.host('B'), 'eth0', pcap, 'udp port 4500');
+    // B initiates this time.
+    await b.initiate('c');
+    await topo.exec('B', 'ping', ['-c', '1', '-W', '5', '-I', '10.10.2.1', '10.10.1.1']);
+    await cap.stop();
+    const [saB] = await b.listSas();
+    expect(saB).toMatchObject({ state: 'ESTABLISHED', localId: 'b.test', remoteId: 'a.test', encrAlg: 'AES_CBC', encrKeysize: 256, integAlg: 'HMAC_SHA2_256_128', dhGroup: 'MODP_2048' });
+    const child = saB?.children[0];
+    expect(child).toMatchObject({ encap: true, mode: 'TUNNEL', encrAlg: 'AES_CBC', integAlg: 'HMAC_SHA2_256_128' });
+    expect(b.log()).toMatch(/authentication of 'a\.test' with .* successful/);
+
+    const dumps = parseCharonHexDumps(b.log());
+    const key = (label: string): string => dumps.filter((x) => x.label === label).pop()?.hex ?? '';
+    // B initiated: its "initiator" keys protect B -> A.
+    const prefs = [
+      ...ESP_DECRYPTION_PREFS,
+      espSaPref({ src: '10.99.0.2', dst: '10.99.0.1', spi: child?.spiOut ?? '', encryption: 'AES-CBC [RFC3602]', encryptionKey: key('encryption initiator key'),
+        authentication: 'HMAC-SHA-256-128 [RFC4868]', authenticationKey: key('integrity initiator key') }),
+      espSaPref({ src: '10.99.0.1', dst: '10.99.0.2', spi: child?.spiIn ?? '', encryption: 'AES-CBC [RFC3602]', encryptionKey: key('encryption responder key'),
+        authentication: 'HMAC-SHA-256-128 [RFC4868]', authenticationKey: key('integrity responder key') }),
+    ];
+    expect(key('encryption initiator key')).toMatch(/^[0-9a-f]{64}$/);
+    // The ICV check is on (ESP_DECRYPTION_PREFS), so tshark verifies HMAC-SHA-256-128 with the integrity keys.
+    const icmp = await tsharkFields(pcap, { prefs, filter: 'icmp', fields: ['ip.src', 'icmp.type', 'esp.icv_good'] });
+    expect(icmp.map((r) => [r['ip.src'], r['icmp.type']])).toEqual([
+      ['10.99.0.2,10.10.2.1', '8'],
+      ['10.99.0.1,10.10.1.1', '0'],
+    ]);
+    expect(icmp.map((r) => r['esp.icv_good'])).toEqual(['1', '1']);
   });
 });

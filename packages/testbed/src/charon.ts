@@ -4,8 +4,8 @@
  * kernel-libipsec for ESP (UDP-encapsulated, tunnel mode only), a vici socket in that directory,
  * and swanctl driving it over that socket.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { CharonError, EnvironmentError } from './errors.js';
 import type { NetnsHost } from './netns.js';
 import { killGroup, pollUntil, runCommand, waitForFile, type ExitStatus, type Peer, type RunResult } from './process.js';
@@ -105,6 +105,31 @@ export interface Charon {
   log(): string;
   /** Same as `stop()`. */
   dispose(): Promise<void>;
+}
+
+/** Files for swanctl's credential folders beside swanctl.conf (loaded by `loadAll()`). */
+export interface CharonCredentials {
+  /** Own and peer certificates (`x509/`), referenced by file name from `certs = ...`. */
+  x509?: string[];
+  /** Trust anchors (`x509ca/`). */
+  x509ca?: string[];
+  /** Private keys, PKCS#8 PEM (`private/`). */
+  private?: string[];
+}
+
+/** Copies certificates and keys into `dir/x509`, `dir/x509ca`, `dir/private`; returns the file names used. */
+export function installCharonCredentials(dir: string, credentials: CharonCredentials): { x509: string[]; x509ca: string[]; private: string[] } {
+  const out = { x509: [] as string[], x509ca: [] as string[], private: [] as string[] };
+  for (const folder of ['x509', 'x509ca', 'private'] as const) {
+    const files = credentials[folder] ?? [];
+    if (files.length === 0) continue;
+    mkdirSync(join(dir, folder), { recursive: true, mode: folder === 'private' ? 0o700 : 0o755 });
+    for (const f of files) {
+      copyFileSync(f, join(dir, folder, basename(f)));
+      out[folder].push(basename(f));
+    }
+  }
+  return out;
 }
 
 /** strongswan.conf for one charon living in `dir`. */

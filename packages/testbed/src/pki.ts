@@ -99,6 +99,40 @@ export async function makeTestPki(dir: string, options: TestPkiOptions = {}): Pr
   return { dir, caCert, caKey, ...(intermediate ? { intermediate } : {}), serverEcdsa, serverRsa, client };
 }
 
+export interface LeafOptions {
+  /** Default 'ec' (P-256). */
+  type?: 'ec' | 'rsa';
+  /** Subject CN (default: the name). */
+  commonName?: string;
+  dnsNames?: string[];
+  ips?: string[];
+  /** RFC 822 names (e.g. IKE identities `a@test`). */
+  emails?: string[];
+  /** extendedKeyUsage values; default none (no restriction, as IKE peers usually have). */
+  extendedKeyUsage?: string[];
+  /** Validity in days (default 2). */
+  days?: number;
+}
+
+/**
+ * Issues another leaf certificate from a PKI made by {@link makeTestPki} (same issuer as its leaves),
+ * e.g. one per IKE peer with its identity as a SAN. Files are `DIR/NAME.pem`, `.key`, `-chain.pem`.
+ */
+export async function issueCertificate(pki: TestPki, name: string, options: LeafOptions = {}): Promise<CertAndKey> {
+  const issuer = { cert: pki.intermediate?.cert ?? pki.caCert, key: pki.intermediate?.key ?? pki.caKey, intermediate: pki.intermediate?.cert, days: String(options.days ?? 2) };
+  const type = options.type ?? 'ec';
+  const san = [...(options.dnsNames ?? []).map((n) => `DNS:${n}`), ...(options.ips ?? []).map((ip) => `IP:${ip}`), ...(options.emails ?? []).map((e) => `email:${e}`)];
+  const ext = ['basicConstraints=critical,CA:FALSE', `keyUsage=critical,digitalSignature${type === 'rsa' ? ',keyEncipherment' : ''}`];
+  if (options.extendedKeyUsage?.length) ext.push(`extendedKeyUsage=${options.extendedKeyUsage.join(',')}`);
+  if (san.length) ext.push(`subjectAltName=${san.join(',')}`);
+  const cert = join(pki.dir, `${name}.pem`);
+  const key = join(pki.dir, `${name}.key`);
+  await issue({ type, subject: `/O=layersec test/CN=${options.commonName ?? name}`, cert, key, issuerCert: issuer.cert, issuerKey: issuer.key, days: issuer.days, ext });
+  const chain = join(pki.dir, `${name}-chain.pem`);
+  writeFileSync(chain, readFileSync(cert, 'utf8') + (issuer.intermediate ? readFileSync(issuer.intermediate, 'utf8') : ''));
+  return { cert, key, chain };
+}
+
 async function issue(o: {
   type: KeyType; subject: string; cert: string; key: string; issuerCert: string; issuerKey: string; days: string; ext: string[];
 }): Promise<void> {
