@@ -3,11 +3,12 @@
  * shared/INTEROP.md establish a CHILD_SA; a ping between the protected inner addresses crosses it,
  * both `listSas()` show it, and tshark decrypts the captured ESP and IKE with the keys charon logged.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installCharonCredentials, parseCharonHexDumps, startCharon, type Charon } from './charon.js';
 import { issueCertificate, makeTestPki } from './pki.js';
+import { CharonError } from './errors.js';
 import { createTopology, netnsSupport, type Topology } from './netns.js';
 import { capture, espSaPref, ESP_DECRYPTION_PREFS, ikev2DecryptionPref, tsharkFields, type Capture } from './tshark.js';
 
@@ -248,5 +249,17 @@ describeNetns('startCharon with certificates', () => {
       ['10.99.0.1,10.10.1.1', '0'],
     ]);
     expect(icmp.map((r) => r['esp.icv_good'])).toEqual(['1', '1']);
+  });
+
+  it('a swanctl failure is a CharonError carrying swanctl output and the charon log', async () => {
+    const a = charons[0];
+    if (!a) throw new Error('the previous test did not start charon A');
+    writeFileSync(join(a.dir, 'swanctl.conf'), 'connections { t { version = 2\n');
+    const err = await a.loadAll().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CharonError);
+    expect((err as CharonError).message).toMatch(/invalid config file/);
+    expect((err as CharonError).charonLog).toContain('IKE_SA t[1] established');
+    const unknown = await a.initiate('no-such-child', { timeoutS: 2 }).catch((e: unknown) => e);
+    expect(unknown).toBeInstanceOf(CharonError);
   });
 });

@@ -91,7 +91,7 @@ export interface Charon {
   readonly peer: Peer;
   /** Runs swanctl with `--uri` bound to this charon; rejects with {@link CharonError} on failure. */
   swanctl(args: readonly string[], options?: { timeoutMs?: number }): Promise<RunResult>;
-  /** `swanctl --load-all --file DIR/swanctl.conf`. */
+  /** `swanctl --load-all --file DIR/swanctl.conf`; rejects when swanctl reports a parse or load error (its exit code does not). */
   loadAll(): Promise<RunResult>;
   /** `swanctl --initiate --child CHILD`; resolves once "initiate completed successfully". */
   initiate(child: string, options?: { ike?: string; timeoutS?: number }): Promise<RunResult>;
@@ -232,7 +232,14 @@ export async function startCharon(host: NetnsHost, options: CharonOptions): Prom
     viciUri,
     peer,
     swanctl,
-    loadAll: () => swanctl(['--load-all', '--file', join(dir, 'swanctl.conf')]),
+    async loadAll() {
+      const r = await swanctl(['--load-all', '--file', join(dir, 'swanctl.conf')]);
+      // swanctl exits 0 even when swanctl.conf does not parse (it then unloads every connection), so
+      // read what it printed. Missing optional credential folders ("opening directory ... failed") are fine.
+      const problems = (r.stdout + r.stderr).split('\n').filter((l) => !l.startsWith('opening directory ') && /invalid config file|syntax error|failed/.test(l));
+      if (problems.length > 0) throw new CharonError(`swanctl --load-all reported errors in ${host.name}: ${problems.join('; ')}`, r.stdout + r.stderr, log());
+      return r;
+    },
     async initiate(child, opts = {}) {
       const timeoutS = opts.timeoutS ?? 10;
       const args = ['--initiate', '--child', child, '--timeout', String(timeoutS), ...(opts.ike ? ['--ike', opts.ike] : [])];
