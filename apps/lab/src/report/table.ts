@@ -119,7 +119,7 @@ export function scenarioTable(r: ScenarioResult, color = true): string {
   const row = (k: string, v: string) => table.push([c.bold(k), v]);
   row('protection', `${protectionLabel(r)} (${r.auth}) on ${r.substrate}`);
   for (const [k, v] of Object.entries(r.negotiated)) row(`negotiated ${k}`, v);
-  row('verified (bytes intact both ways)', r.verified ? c.green('yes') : c.red(`NO${r.failure ? `: ${r.failure}` : ''}`));
+  row('verified', r.verified ? c.green('yes') : c.red(`NO${r.failure ? `: ${r.failure}` : ''}`));
   row('handshake round trips', `${m.handshake.roundTrips} (of which ${m.handshake.transportRoundTrips} TCP)`);
   row('handshake packets / bytes', `${m.handshake.packets} / ${m.handshake.bytes} (until ${num(m.handshake.durationMs, 2)} ms)`);
   row('first application byte at server', `${num(m.timeToFirstApplicationByteMs, 2)} ms`);

@@ -105,6 +105,23 @@ export const CATALOGUE: readonly Scenario[] = [
   },
 ];
 
+for (const [interception, title] of [
+  ['untrusted-ca', 'certificate for the server name from the proxy’s own CA: refused (unknown_ca)'],
+  ['wrong-name', 'genuine lab-CA certificate for the proxy’s own name: refused by the host name check'],
+  ['checks-off', 'forged certificate accepted by a client with its checks off: the proxy reads everything'],
+] as const) {
+  (CATALOGUE as Scenario[]).push({
+    name: `tls13-mitm-${interception}`,
+    title: `Intercepting proxy, TLS 1.3: ${title}`,
+    description:
+      'Client, proxy and server on the memory network; the client’s name for server.lab.test leads to the proxy (as after a poisoned DNS answer). ' +
+      'The proxy answers with a certificate of its own and, if the client goes on, relays to the real server over its own TLS connection. ' +
+      'The capture is of the client–proxy link; the key log holds both connections’ secrets.',
+    protocol: 'tls1.3', mode: 'stream', auth: 'x509', topology: 'client-proxy-server', substrates: ['memory'],
+    impairments: LINK, workload: HTTP, measures: ['handshake', 'observer'], seed: `tls13-mitm-${interception}`, standard: false, interception,
+  });
+}
+
 export function findScenario(name: string): Scenario | undefined {
   return CATALOGUE.find((s) => s.name === name);
 }

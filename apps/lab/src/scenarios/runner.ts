@@ -9,6 +9,7 @@ import type { ScenarioResult } from './result.js';
 import type { ScenarioRun } from './run.js';
 import type { Scenario, SubstrateName } from './scenario.js';
 import { loopbackUnavailable } from '../substrates/loopback/loopback.js';
+import { runInterception } from './interception.js';
 import { runTlsOverLoopback, runTlsOverTcp } from './tls-over-tcp.js';
 import { espSaFile, keylogFile, shellQuote, tsharkDecryptArgs } from './wireshark.js';
 
@@ -43,6 +44,7 @@ async function drive(s: Scenario, substrate: SubstrateName): Promise<ScenarioRun
     case 'tls1.3':
     case 'tls1.2':
     case 'tcp':
+      if (s.interception) return runInterception(s);
       return substrate === 'loopback' ? runTlsOverLoopback(s) : runTlsOverTcp(s);
     default:
       throw new ScenarioUnavailableError(`${s.name}: no driver for ${s.protocol} yet`);

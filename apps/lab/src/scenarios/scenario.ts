@@ -14,7 +14,7 @@ export const SUBSTRATES: readonly SubstrateName[] = ['memory', 'loopback', 'netn
 /** How the peers authenticate: certificates from the lab's own CA, or a pre-shared key. */
 export type Authentication = 'x509' | 'psk' | 'none';
 
-export type Topology = 'host-to-host' | 'gateway-to-gateway';
+export type Topology = 'host-to-host' | 'gateway-to-gateway' | 'client-proxy-server';
 
 /** The application exchange, the same whatever protects it. */
 export type Workload =
@@ -56,6 +56,12 @@ export interface Scenario {
    * and the measured second one resumes with it (TLS 1.3 psk_dhe_ke, RFC 8446 §2.2).
    */
   readonly resumption?: boolean;
+  /**
+   * An intercepting proxy between client and server (topology client-proxy-server): its own CA's
+   * certificate for the server's name, a genuine certificate for its own name, or the first with
+   * the client's certificate checks turned off.
+   */
+  readonly interception?: 'untrusted-ca' | 'wrong-name' | 'checks-off';
   /** Seed of every random source in the run: the same seed replays the same packets. */
   readonly seed: string;
   /** Part of the standard comparison that `lab` with no arguments runs. */

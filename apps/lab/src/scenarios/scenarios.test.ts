@@ -96,3 +96,28 @@ describe('TLS over TCP on the memory substrate', () => {
     expect(pcap.records.length).toBe(a.result.metrics.overhead.totalPackets);
   });
 });
+
+describe('the intercepting proxy', () => {
+  it('a certificate from the proxy\'s own CA is refused with unknown_ca; the proxy reads nothing', async () => {
+    const r = (await run('tls13-mitm-untrusted-ca')).result;
+    expect(r.verified).toBe(true);
+    expect(r.negotiated.outcome).toBe('refused: unknown_ca');
+    expect(r.negotiated['proxy read']).toBe('nothing');
+  });
+
+  it('a genuine certificate for the proxy\'s own name is refused by the host name check', async () => {
+    const r = (await run('tls13-mitm-wrong-name')).result;
+    expect(r.negotiated.outcome).toBe('refused: bad_certificate');
+    expect(r.negotiated['proxy certificate']).toMatch(/^CN=proxy\.lab\.test.* issued by CN=layersec lab CA/);
+    expect(r.verified).toBe(true);
+  });
+
+  it('with the client\'s checks off the forged certificate is accepted, and the proxy reads the request in clear', async () => {
+    const c = await run('tls13-mitm-checks-off');
+    expect(c.result.negotiated.outcome).toBe('accepted');
+    expect(c.result.negotiated['proxy read']).toContain('GET /index.html HTTP/1.1');
+    expect(c.result.verified).toBe(true);
+    // both TLS connections' secrets are logged: the client's with the proxy, the proxy's with the server
+    expect(c.run.keylogLines.filter((l) => l.startsWith('CLIENT_TRAFFIC_SECRET_0')).length).toBe(2);
+  });
+});
