@@ -6,7 +6,7 @@
 import type { ClientConnection, ServerConnection, SessionInfo, SessionTicket, TlsAlertError, TlsEvent } from '@layersec/tls';
 import { toHex } from '@layersec/wire';
 import type { CpuMeter } from './metrics.js';
-import type { StreamConnection } from './tls-over-tcp.js';
+import type { KeylogEntry, StreamConnection } from './tls-over-tcp.js';
 
 export interface EndpointHandlers {
   data?(d: Uint8Array): void;
@@ -22,7 +22,8 @@ export class TlsEndpoint {
   written = 0;
   /** Stream ranges [start, end) that carry application data. */
   readonly appRanges: Array<[number, number]> = [];
-  readonly keylogLines: string[] = [];
+  /** The SSLKEYLOGFILE secrets this endpoint logged. */
+  readonly keylog: KeylogEntry[] = [];
 
   constructor(
     readonly conn: StreamConnection,
@@ -58,7 +59,7 @@ export class TlsEndpoint {
             deferred.push(() => this.handlers.complete?.(e.session));
             break;
           case 'keylog':
-            this.keylogLines.push(`${e.label} ${toHex(e.clientRandom)} ${toHex(e.secret)}`);
+            this.keylog.push({ label: e.label, clientRandom: e.clientRandom, secret: e.secret });
             break;
           case 'sessionTicket':
             deferred.push(() => this.handlers.ticket?.(e.ticket));
@@ -79,6 +80,10 @@ export class TlsEndpoint {
     }
   }
 
+  get keylogLines(): string[] {
+    return this.keylog.map((k) => `${k.label} ${toHex(k.clientRandom)} ${toHex(k.secret)}`);
+  }
+
   send(data: Uint8Array): void {
     const start = this.written;
     this.cpu.measure(() => this.tls.send(data));
@@ -89,6 +94,30 @@ export class TlsEndpoint {
   close(): void {
     this.cpu.measure(() => this.tls.close());
     this.drain();
+    this.conn.end();
+  }
+}
+
+/** The unprotected baseline's endpoint: application bytes straight onto the stream. */
+export class PlainEndpoint {
+  written = 0;
+  readonly appRanges: Array<[number, number]> = [];
+
+  constructor(
+    readonly conn: StreamConnection,
+    handlers: { data?(d: Uint8Array): void; peerClosed?(): void },
+  ) {
+    conn.onData((d) => handlers.data?.(d));
+    conn.onEnd(() => handlers.peerClosed?.());
+  }
+
+  send(data: Uint8Array): void {
+    this.appRanges.push([this.written, this.written + data.length]);
+    this.conn.write(data);
+    this.written += data.length;
+  }
+
+  close(): void {
     this.conn.end();
   }
 }

@@ -12,7 +12,7 @@ import {
   type CommonConfig,
   type SessionInfo,
   type SessionTicket,
-  type TlsEvent,
+  type TlsAlertError,
   nameOf,
   tls12Suite,
   tls13Suite,
@@ -29,6 +29,7 @@ import { CpuMeter, handshakeMetrics, overheadMetrics, round2 } from './metrics.j
 import { analyzeTlsOverTcp, observerViewOfTls, type TlsStreamAnalysis } from './observer.js';
 import type { ExplainStep, LadderPacket, PacketLayout, ScenarioRun } from './run.js';
 import type { Scenario } from './scenario.js';
+import { PlainEndpoint, TlsEndpoint } from './tls-endpoint.js';
 import { ExpectedBytes, requestFor, responseFor, responseBodyLength } from './workload.js';
 
 export const CLIENT_ADDRESS = '10.0.0.1';
@@ -38,11 +39,8 @@ const RUN_LIMIT_MS = 30 * 60_000;
 
 export interface Side {
   conn: StreamConnection | undefined;
-  tls: ClientConnection | ServerConnection | undefined;
-  /** Bytes written to TCP so far: the stream offset of the next byte. */
-  written: number;
-  /** Stream ranges [start, end) that carry application data. */
-  appRanges: Array<[number, number]>;
+  /** Set once the connection is up: TLS or the plain baseline. */
+  endpoint: TlsEndpoint | PlainEndpoint | undefined;
 }
 
 export interface KeylogEntry {
@@ -85,7 +83,8 @@ export interface TlsExchange {
   readonly clientGot: ExpectedBytes;
   readonly client: Side;
   readonly server: Side;
-  readonly keylog: KeylogEntry[];
+  /** Secrets logged by the client of this exchange and of earlier ones it follows (resumption). */
+  readonly earlierKeylog: KeylogEntry[];
   readonly cpu: CpuMeter;
   readonly extraFiles: Record<string, string>;
   failure: string | undefined;
@@ -129,10 +128,10 @@ export function startTlsExchange(
     response,
     serverGot: new ExpectedBytes(request),
     clientGot: new ExpectedBytes(response),
-    client: { conn: undefined, tls: undefined, written: 0, appRanges: [] },
-    server: { conn: undefined, tls: undefined, written: 0, appRanges: [] },
-    keylog: [],
+    client: { conn: undefined, endpoint: undefined },
+    server: { conn: undefined, endpoint: undefined },
     cpu: new CpuMeter(),
+    earlierKeylog: [],
     extraFiles: {},
     failure: undefined,
     clientReadyMs: undefined,
@@ -141,7 +140,7 @@ export function startTlsExchange(
     serverClosed: false,
     ticket: undefined,
   };
-  const { serverGot, clientGot, keylog, cpu, extraFiles, client, server } = x;
+  const { serverGot, clientGot, cpu, extraFiles, client, server } = x;
   const loop = { now: () => sub.nowMs() };
   const checkDone = () => {
     if (x.clientClosed && x.serverClosed) onDone();
@@ -171,67 +170,6 @@ export function startTlsExchange(
     };
   }
 
-  // --- plumbing: TLS events to TCP, application data to the application ---
-  const write = (side: Side, data: Uint8Array) => {
-    side.conn!.write(data);
-    side.written += data.length;
-  };
-  const drain = (side: Side, app: { data(d: Uint8Array): void; complete?(s: SessionInfo): void; peerClosed(): void }) => {
-    const tls = side.tls!;
-    for (;;) {
-      const events: TlsEvent[] = cpu.measure(() => tls.takeEvents());
-      if (events.length === 0) return;
-      const deferred: Array<() => void> = [];
-      for (const e of events) {
-        switch (e.type) {
-          case 'transmit':
-            write(side, e.data);
-            break;
-          case 'applicationData':
-            deferred.push(() => app.data(e.data));
-            break;
-          case 'handshakeComplete':
-            deferred.push(() => app.complete?.(e.session));
-            break;
-          case 'sessionTicket':
-            x.ticket = e.ticket;
-            break;
-          case 'keylog':
-            if (tls instanceof ClientConnection) keylog.push({ label: e.label, clientRandom: e.clientRandom, secret: e.secret });
-            break;
-          case 'alertSent':
-          case 'alertReceived':
-            x.failure ??= `${e.type === 'alertSent' ? 'sent' : 'received'} alert: ${e.error.message}`;
-            deferred.push(() => side.conn!.destroy());
-            break;
-          case 'peerClosed':
-            deferred.push(() => app.peerClosed());
-            break;
-          default:
-            break;
-        }
-      }
-      for (const d of deferred) d();
-    }
-  };
-  const sendApplicationData = (side: Side, data: Uint8Array, app: Parameters<typeof drain>[1]) => {
-    const start = side.written;
-    if (side.tls) {
-      cpu.measure(() => side.tls!.send(data));
-      drain(side, app);
-    } else {
-      write(side, data);
-    }
-    side.appRanges.push([start, side.written]);
-  };
-  const closeSide = (side: Side, app: Parameters<typeof drain>[1]) => {
-    if (side.tls) {
-      cpu.measure(() => side.tls!.close());
-      drain(side, app);
-    }
-    side.conn!.end();
-  };
-
   // --- server ---
   let responded = false;
   const serverApp = {
@@ -239,31 +177,31 @@ export function startTlsExchange(
       serverGot.push(d, loop.now());
       if (serverGot.complete && !responded) {
         responded = true;
-        sendApplicationData(server, response, serverApp);
+        server.endpoint!.send(response);
       }
     },
     peerClosed() {
-      closeSide(server, serverApp);
+      server.endpoint!.close();
+    },
+    alert(e: TlsAlertError, sent: boolean) {
+      x.failure ??= `server ${sent ? 'sent' : 'received'} alert: ${e.message}`;
     },
   };
   const listener = sub.listen(port, (conn) => {
     listener.close();
     server.conn = conn;
-    if (tlsOn) {
-      server.tls = new ServerConnection({
-        ...serverConfig,
-        random: seededRandom(`${s.seed}/server${suffix}`),
-        ...(options.ticketKey ? { ticketKey: options.ticketKey, sessionTickets: 1 } : {}),
-      });
-    }
-    conn.onData((d) => {
-      if (!server.tls) return serverApp.data(d);
-      cpu.measure(() => server.tls!.receive(d));
-      drain(server, serverApp);
-    });
-    conn.onEnd(() => {
-      if (!server.tls) serverApp.peerClosed();
-    });
+    server.endpoint = tlsOn
+      ? new TlsEndpoint(
+          conn,
+          new ServerConnection({
+            ...serverConfig,
+            random: seededRandom(`${s.seed}/server${suffix}`),
+            ...(options.ticketKey ? { ticketKey: options.ticketKey, sessionTickets: 1 } : {}),
+          }),
+          cpu,
+          serverApp,
+        )
+      : new PlainEndpoint(conn, serverApp);
     conn.onClose((err) => {
       x.serverClosed = true;
       if (err) x.failure ??= `server: ${err.message}`;
@@ -275,21 +213,27 @@ export function startTlsExchange(
   const clientApp = {
     data(d: Uint8Array) {
       clientGot.push(d, loop.now());
-      if (clientGot.complete) closeSide(client, clientApp);
+      if (clientGot.complete) client.endpoint!.close();
     },
     complete(sess: SessionInfo) {
       x.session = sess;
       x.clientReadyMs = loop.now();
-      sendApplicationData(client, request, clientApp);
+      client.endpoint!.send(request);
     },
-    peerClosed() {},
+    alert(e: TlsAlertError, sent: boolean) {
+      x.failure ??= `client ${sent ? 'sent' : 'received'} alert: ${e.message}`;
+    },
+    ticket(t: SessionTicket) {
+      x.ticket = t;
+    },
   };
   const conn = sub.connect(port);
   client.conn = conn;
   conn.onConnect(() => {
     if (!tlsOn) {
+      client.endpoint = new PlainEndpoint(conn, clientApp);
       x.clientReadyMs = loop.now();
-      sendApplicationData(client, request, clientApp);
+      client.endpoint.send(request);
       return;
     }
     const tls = new ClientConnection({
@@ -297,14 +241,10 @@ export function startTlsExchange(
       random: seededRandom(`${s.seed}/client${suffix}`),
       ...(options.resumptionTicket ? { resumptionTicket: options.resumptionTicket } : {}),
     });
-    client.tls = tls;
+    const ep = new TlsEndpoint(conn, tls, cpu, clientApp);
+    client.endpoint = ep;
     cpu.measure(() => tls.start());
-    drain(client, clientApp);
-  });
-  conn.onData((d) => {
-    if (!client.tls) return clientApp.data(d);
-    cpu.measure(() => client.tls!.receive(d));
-    drain(client, clientApp);
+    ep.drain();
   });
   conn.onClose((err) => {
     x.clientClosed = true;
@@ -312,6 +252,11 @@ export function startTlsExchange(
     checkDone();
   });
   return x;
+}
+
+function clientKeylog(x: TlsExchange): KeylogEntry[] {
+  const ep = x.client.endpoint;
+  return ep instanceof TlsEndpoint ? ep.keylog : [];
 }
 
 /** 443 for TLS, 80 for the plain baseline. */
@@ -343,7 +288,7 @@ export function runTlsOverTcp(s: Scenario): ScenarioRun {
     const startAt = capture.packets.length;
     x = startTlsExchange(s, sub, SERVER_ADDRESS, defaultPort(s), () => undefined, { connection: 1, ticketKey, resumptionTicket: first.ticket });
     if (!first.ticket) x.failure = 'the first connection received no session ticket';
-    x.keylog.unshift(...first.keylog);
+    x.earlierKeylog.push(...clientKeylog(first));
     const finished = loop.runUntil(() => x.clientClosed && x.serverClosed, RUN_LIMIT_MS);
     if (!finished) x.failure ??= `the exchange did not finish within ${RUN_LIMIT_MS / 1000} virtual seconds`;
     measured = capture.subset((p) => p.number > startAt);
@@ -377,7 +322,10 @@ export function measureExchange(
     maxHeadOfLineWaitMs: number;
   },
 ): ScenarioRun {
-  const { scenario: s, tlsOn, port, request, response, serverGot, clientGot, client, server, keylog, cpu, extraFiles, session, clientReadyMs, failure } = x;
+  const { scenario: s, tlsOn, port, request, response, serverGot, clientGot, client, server, cpu, extraFiles, session, clientReadyMs, failure } = x;
+  const keylog = [...x.earlierKeylog, ...clientKeylog(x)];
+  const clientRanges = client.endpoint?.appRanges ?? [];
+  const serverRanges = server.endpoint?.appRanges ?? [];
   // --- measurements ---
   const packets = capture.onWire;
   const analysis = analyzeTlsOverTcp(packets, tlsOn);
@@ -385,7 +333,7 @@ export function measureExchange(
     const r = analysis.streamRanges.get(p.number);
     return r !== undefined && ranges.some(([a, b]) => r.start < b && a < r.end);
   };
-  const isApplicationPacket = (p: CapturedPacket) => overlaps(p, p.fromClientSide ? client.appRanges : server.appRanges);
+  const isApplicationPacket = (p: CapturedPacket) => overlaps(p, p.fromClientSide ? clientRanges : serverRanges);
   const handshake = handshakeMetrics(packets, isApplicationPacket);
   const overhead = overheadMetrics(packets, isApplicationPacket, request.length + response.length);
   const start = packets[0]?.timeMs ?? 0;
@@ -448,7 +396,7 @@ export function measureExchange(
     espSas: [],
     decodeAs: tlsOn ? [`tcp.port==${port},tls`] : [],
     explain: tlsOn ? explainTls(s, session, keylog, analysis, request.length) : [],
-    layouts: tlsOn && session ? layoutFirstRequest(s, session, packets, analysis, client.appRanges, request.length) : [],
+    layouts: tlsOn && session ? layoutFirstRequest(s, session, packets, analysis, clientRanges, request.length) : [],
     extraFiles,
   };
 }
