@@ -9,7 +9,7 @@ import { explainText } from '../report/explain.js';
 import { renderReport } from '../report/html.js';
 import { catalogueTable, comparisonTable, scenarioTable } from '../report/table.js';
 import { CATALOGUE, findScenario } from '../scenarios/catalogue.js';
-import { type CompletedRun, ScenarioUnavailableError, runScenario } from '../scenarios/runner.js';
+import type { CompletedRun } from '../scenarios/runner.js';
 import { SUBSTRATES, type Scenario, type SubstrateName } from '../scenarios/scenario.js';
 import type { RegisterCommand } from './index.js';
 
@@ -34,6 +34,9 @@ function say(line: string): void {
 
 /** Runs the scenarios, writes report.html, prints tables or JSON. Returns whether all verified. */
 async function runAll(scenarios: readonly Scenario[], flags: RunFlags, title: string): Promise<boolean> {
+  // Loaded on use, so that registering these commands loads no substrate (the other command
+  // families keep working whatever the substrates need).
+  const { ScenarioUnavailableError, runScenario } = await import('../scenarios/runner.js');
   const out = resolve(flags.out);
   mkdirSync(out, { recursive: true });
   const done: CompletedRun[] = [];
