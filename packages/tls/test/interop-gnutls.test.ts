@@ -70,3 +70,52 @@ describe('gnutls-cli against our server', () => {
     server.close();
   });
 });
+
+describe('TLS 1.3 external PSK with GnuTLS', () => {
+  const hex = '1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f809';
+  const key = Uint8Array.from(Buffer.from(hex, 'hex'));
+  it('our client, gnutls-serv --pskpasswd', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const file = `${mkdtempSync('/tmp/layersec-gnutls-')}/psk.txt`;
+    writeFileSync(file, `lab:${hex}\n`);
+    const port = await freePort();
+    const serv = startPeer('gnutls-serv', ['--echo', '-p', String(port), '--pskpasswd', file, '--priority', 'NORMAL:-VERS-ALL:+VERS-TLS1.3:+PSK:+ECDHE-PSK']);
+    await serv.waitFor(/listening on IPv4[^\n]*done/);
+    try {
+      const sock = connect({ provider, host: '127.0.0.1', port, psk: { identity: new TextEncoder().encode('lab'), key }, versions: ['TLSv1.3'] });
+      await once(sock, 'secureConnect');
+      expect(sock.session?.resumed).toBe(true);
+      let text = '';
+      sock.on('data', (d: Buffer) => (text += d.toString()));
+      sock.write('psk echo\n');
+      while (!text.includes('\n')) await once(sock, 'data');
+      expect(text).toBe('psk echo\n');
+      sock.end();
+      await once(sock, 'close');
+    } finally {
+      serv.stop();
+      await serv.exited();
+    }
+  });
+
+  it('gnutls-cli --pskusername, our server', async () => {
+    let resumed: boolean | undefined;
+    const server = createServer({ provider, versions: ['TLSv1.3'], pskLookup: (id) => (Buffer.from(id).toString() === 'lab' ? { key } : undefined) }, (s: TlsSocket) => {
+      resumed = s.session?.resumed;
+      s.on('data', (d: Buffer) => {
+        s.write(`got:${d.toString()}`);
+        s.end();
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as AddressInfo).port;
+    const cli = startPeer('gnutls-cli', ['127.0.0.1', '-p', String(port), '--pskusername', 'lab', '--pskkey', hex, '--priority', 'NORMAL:-VERS-ALL:+VERS-TLS1.3:+PSK:+ECDHE-PSK'], 'ping\n');
+    await cli.waitFor(/got:ping/);
+    cli.process.stdin!.end();
+    await cli.exited();
+    expect(resumed).toBe(true);
+    expect(cli.output()).toMatch(/Description: \(TLS1\.3-/);
+    server.close();
+  });
+});
