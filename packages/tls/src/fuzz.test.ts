@@ -13,6 +13,7 @@ import { RecordDeframer } from './record/record.js';
 import { ServerConnection } from './server/server-connection.js';
 import { RFC8448 as V } from './test-support/rfc8448.js';
 import { rfc8448Client } from './test-support/rfc8448-client.js';
+import { identity } from './test-support/pki.js';
 
 const DECODERS: Array<[string, (b: Uint8Array) => unknown]> = [
   ['ClientHello', m.decodeClientHello],
@@ -42,6 +43,15 @@ const DECODERS: Array<[string, (b: Uint8Array) => unknown]> = [
   ['record_size_limit', m.decodeRecordSizeLimit],
   ['renegotiation_info', m.decodeRenegotiationInfo],
   ['ec_point_formats', m.decodeEcPointFormats],
+  ['Certificate (TLS 1.2)', m.decodeCertificate12],
+  ['ServerKeyExchange (ECDHE)', m.decodeServerKeyExchangeEcdhe],
+  ['ServerKeyExchange (PSK)', (b) => m.decodeServerKeyExchangePsk(b, false)],
+  ['ServerKeyExchange (ECDHE_PSK)', (b) => m.decodeServerKeyExchangePsk(b, true)],
+  ['CertificateRequest (TLS 1.2)', m.decodeCertificateRequest12],
+  ['ServerHelloDone', m.decodeServerHelloDone],
+  ['ClientKeyExchange (ECDHE)', m.decodeClientKeyExchangeEcdhe],
+  ['ClientKeyExchange (PSK)', (b) => m.decodeClientKeyExchangePsk(b, true)],
+  ['NewSessionTicket (TLS 1.2)', m.decodeNewSessionTicket12],
 ];
 
 const typed = (e: unknown) => e instanceof DecodeError || e instanceof TlsAlertError;
@@ -149,5 +159,24 @@ describe('connections turn garbage into alerts', () => {
     });
     c.receive(concatBytes(Uint8Array.of(22, 3, 3, sh.length >> 8, sh.length & 0xff), sh));
     expect(c.error?.alertName).toBe('illegal_parameter');
+  });
+
+  it('a TLS 1.2 server fed mutated ClientHellos and garbage after them ends with a typed alert', () => {
+    const id = identity('server-ecdsa-p256');
+    const hello = (() => {
+      const c = new ClientConnection({ provider: nobleProvider, versions: ['TLSv1.2'], serverName: 'localhost' });
+      c.start();
+      const t = c.takeEvents().find((e) => e.type === 'transmit');
+      return t && t.type === 'transmit' ? t.data : new Uint8Array(0);
+    })();
+    fc.assert(
+      fc.property(mutated(hello), fc.uint8Array({ maxLength: 200 }), (b, tail) => {
+        const s = new ServerConnection({ provider: nobleProvider, certificateChain: id.chain, privateKey: id.key, ticketKey: new Uint8Array(32) });
+        s.receive(b);
+        s.receive(tail);
+        for (const e of s.takeEvents()) if (e.type === 'alertSent') expect(e.error.alertName).not.toBe('internal_error');
+      }),
+      { numRuns: 200 },
+    );
   });
 });
