@@ -106,6 +106,8 @@ describeNetns('startCharon', () => {
     expect(childA.spiIn).toBe(childB.spiOut);
     expect(childA.packetsOut).toBe(2);
     expect(childA.packetsIn).toBe(2);
+    // IKE_SA_INIT and IKE_AUTH (two packets each) and the four ESP packets.
+    await cap.waitForPackets(8);
     await cap.stop();
 
     // The keys charon logged at level 4 decrypt the capture in tshark.
@@ -220,11 +222,14 @@ describeNetns('startCharon with certificates', () => {
     await a.loadAll();
     await b.loadAll();
     const pcap = join(dir, 'b-eth0.pcap');
-    cap = await capture(topo.host('B'), 'eth0', pcap, 'udp port 4500');
+    // ESP in UDP only: a non-zero SPI where IKE on port 4500 has its four-zero-byte non-ESP marker.
+    cap = await capture(topo.host('B'), 'eth0', pcap, 'udp port 4500 and udp[8:4] != 0');
     // B initiates this time.
     await b.initiate('c');
     await topo.exec('B', 'ping', ['-c', '1', '-W', '5', '-I', '10.10.2.1', '10.10.1.1']);
+    await cap.waitForPackets(2);
     await cap.stop();
+    expect(cap.packetCount()).toBe(2);
     const [saB] = await b.listSas();
     expect(saB).toMatchObject({ state: 'ESTABLISHED', localId: 'b.test', remoteId: 'a.test', encrAlg: 'AES_CBC', encrKeysize: 256, integAlg: 'HMAC_SHA2_256_128', dhGroup: 'MODP_2048' });
     const child = saB?.children[0];

@@ -4,7 +4,7 @@
  * kernel-libipsec for ESP (UDP-encapsulated, tunnel mode only), a vici socket in that directory,
  * and swanctl driving it over that socket.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { CharonError, EnvironmentError } from './errors.js';
 import type { NetnsHost } from './netns.js';
@@ -175,6 +175,8 @@ export async function startCharon(host: NetnsHost, options: CharonOptions): Prom
   const viciUri = `unix://${socketPath}`;
   const logPath = join(dir, 'charon.log');
   const pidPath = join(dir, 'run', 'charon.pid');
+  // Leftovers of an earlier charon in the same directory would satisfy the waits below too early.
+  for (const stale of [socketPath, pidPath]) rmSync(stale, { force: true });
 
   const peer = host.spawn('sh', ['-c', 'mount --bind "$1/run" /run && STRONGSWAN_CONF="$1/strongswan.conf" exec "$2"', 'sh', dir, CHARON_BINARY], {
     label: `charon in ${host.name}`,
@@ -192,8 +194,10 @@ export async function startCharon(host: NetnsHost, options: CharonOptions): Prom
     if (status) return status;
     let pid = peer.pid;
     if (existsSync(pidPath)) {
+      // charon writes its pid file itself; `ip netns exec` and `sh -c exec` keep one pid, so it must
+      // be the pid we started. Anything else is not ours to signal.
       const fromFile = Number(readFileSync(pidPath, 'utf8').trim());
-      if (Number.isInteger(fromFile) && fromFile > 0) pid = fromFile;
+      if (fromFile === peer.pid) pid = fromFile;
     }
     if (pid !== undefined) {
       try {

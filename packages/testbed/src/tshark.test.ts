@@ -39,6 +39,8 @@ describe('capture and tsharkFields on loopback', () => {
     try {
       const r = await opensslClient({ port: server.port, caFile: pki.caCert, keylogFile: keylog, input: 'secret words\n', until: /^secret words$/ });
       expect(r.exit.code).toBe(0);
+      // At least the two TCP handshake segments, ClientHello, ServerHello flight, two data records and FINs.
+      await cap.waitForPackets(10);
     } finally {
       await cap.stop();
       await server.dispose();
@@ -61,6 +63,7 @@ describe('capture and tsharkFields on loopback', () => {
       await server.waitForOutput(/^over udp$/);
       await server.write('ack\n');
       expect((await run).exit.code).toBe(0);
+      await cap.waitForPackets(6);
     } finally {
       await cap.stop();
       await server.dispose();

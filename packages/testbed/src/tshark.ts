@@ -4,8 +4,9 @@
  * extraction into rows.
  */
 import type { NetnsHost } from './netns.js';
-import { runCommand, startPeer, type ExitStatus, type Peer } from './process.js';
-import { CommandFailedError } from './errors.js';
+import { readFileSync } from 'node:fs';
+import { pollUntil, runCommand, startPeer, type ExitStatus, type Peer } from './process.js';
+import { CommandFailedError, TestbedError } from './errors.js';
 
 export interface TsharkFieldsOptions {
   /** Values for `-o` (e.g. from {@link espSaPref}, {@link tlsKeylogPref}). */
@@ -162,8 +163,19 @@ export function tlsKeylogPref(file: string): string {
 export interface Capture {
   readonly file: string;
   readonly peer: Peer;
-  /** Stops tcpdump (SIGTERM; it has written every packet thanks to -U) and waits for its exit. */
-  stop(): Promise<ExitStatus>;
+  /** Complete packet records in the pcap file so far (tcpdump -U writes each packet as it arrives). */
+  packetCount(): number;
+  /**
+   * Polls the file until it holds at least `count` packets. Call it before `stop()` when the last
+   * packets matter: packets still queued in the kernel when tcpdump gets SIGTERM are not written.
+   */
+  waitForPackets(count: number, options?: { timeoutMs?: number }): Promise<void>;
+  /**
+   * Stops tcpdump and waits for its exit. Before the SIGTERM it lets the file settle: it polls the
+   * packet count until it has not changed for `settleMs` (default 100; at most 2 s in all), so the
+   * packets the kernel already queued for tcpdump are written.
+   */
+  stop(options?: { settleMs?: number }): Promise<ExitStatus>;
   dispose(): Promise<void>;
 }
 
@@ -182,6 +194,55 @@ export async function capture(host: NetnsHost | undefined, iface: string, file: 
     await peer.dispose();
     throw e;
   }
-  const stop = (): Promise<ExitStatus> => peer.kill('SIGTERM', 5000);
-  return { file, peer, stop, dispose: async () => void (await stop()) };
+  const packetCount = (): number => countPcapRecords(file);
+  const stop = async (opts: { settleMs?: number } = {}): Promise<ExitStatus> => {
+    if (!peer.exitStatus()) {
+      const settleMs = opts.settleMs ?? 100;
+      const deadline = Date.now() + 2000;
+      let last = packetCount();
+      let since = Date.now();
+      while (Date.now() - since < settleMs && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+        const now = packetCount();
+        if (now !== last) {
+          last = now;
+          since = Date.now();
+        }
+      }
+    }
+    return peer.kill('SIGTERM', 5000);
+  };
+  return {
+    file,
+    peer,
+    packetCount,
+    waitForPackets: (count, opts = {}) =>
+      pollUntil(`${count} packets in ${file} (tcpdump on ${iface})`, () => packetCount() >= count, { timeoutMs: opts.timeoutMs ?? 10_000, peer }),
+    stop,
+    dispose: async () => void (await stop({ settleMs: 0 })),
+  };
+}
+
+/** Number of complete records in a classic pcap file (0 if it is missing or has no header yet). */
+export function countPcapRecords(file: string): number {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch {
+    return 0;
+  }
+  if (bytes.length < 24) return 0;
+  const magic = bytes.readUInt32LE(0);
+  const littleEndian = magic === 0xa1b2c3d4 || magic === 0xa1b23c4d;
+  const bigEndian = magic === 0xd4c3b2a1 || magic === 0x4d3cb2a1;
+  if (!littleEndian && !bigEndian) throw new TestbedError(`${file} is not a classic pcap file (magic 0x${magic.toString(16)})`);
+  let count = 0;
+  let offset = 24;
+  while (offset + 16 <= bytes.length) {
+    const inclLen = littleEndian ? bytes.readUInt32LE(offset + 8) : bytes.readUInt32BE(offset + 8);
+    if (offset + 16 + inclLen > bytes.length) break;
+    offset += 16 + inclLen;
+    count++;
+  }
+  return count;
 }
