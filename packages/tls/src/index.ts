@@ -21,3 +21,8 @@ export { Tls13RecordProtection, Tls12AeadProtection, perRecordNonce, type Record
 // package's exports map has only "." today.)
 export { connect, createServer, TlsSocket, type ConnectOptions, type TlsServer } from './node/index.js';
 export type { CipherInfo } from './node/tls-socket.js';
+// For packages/dtls (the TLS 1.2 / 1.3 handshake over a datagram record layer): the pieces that do
+// not depend on the stream record layer.
+export { masterSecret12, protections12, verifyData12, signedParams12 } from './tls12-common.js';
+export { cryptoScheme, cryptoScheme12, allowedInTls13, schemeFitsKey, certificateVerifyContent } from './signature-schemes.js';
+export { sealTicket, openTicket, type TicketState } from './ticket.js';
