@@ -8,6 +8,7 @@ import { bytesEqual } from '@layersec/wire';
 import { DEFAULT_CIPHER_SUITES, DEFAULT_SIGNATURE_ALGORITHMS, GROUP_NAMES } from '../config.js';
 import {
   AlertDescription,
+  CipherSuite,
   DOWNGRADE_TLS11,
   DOWNGRADE_TLS12,
   ExtensionType,
@@ -237,7 +238,7 @@ function checkServerHello(c: ClientConnection, sh: ServerHello): Tls13CipherSuit
   if (sh.legacy_compression_method !== 0) fail(AlertDescription.illegal_parameter, 'legacy_compression_method is not 0');
   const suite = tls13Suite(sh.cipher_suite);
   if (!suite || !c.hs.hello.cipher_suites.includes(sh.cipher_suite)) {
-    fail(AlertDescription.illegal_parameter, `cipher suite ${nameOf({}, sh.cipher_suite)} was not offered`);
+    fail(AlertDescription.illegal_parameter, `cipher suite ${nameOf(CipherSuite, sh.cipher_suite)} was not offered`);
   }
   // §4.2: extensions we did not offer are unsupported_extension (cookie excepted in HRR).
   const offered = new Set(c.hs.hello.extensions.map((e) => e.extension_type));
