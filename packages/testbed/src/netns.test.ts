@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { pollUntil, startPeer } from './process.js';
 import { liveResources } from './cleanup.js';
 import { createTopology, netnsSupport, type Topology } from './netns.js';
 
@@ -67,3 +69,29 @@ describeNetns('createTopology', () => {
     expect(liveResources().filter((r) => r.startsWith('netns'))).toEqual([]);
   });
 });
+
+describeNetns('reaper', () => {
+  it('deletes the namespaces (and kills what runs in them) of a test process that died by SIGKILL', async () => {
+    const fixture = new URL('./test-support/orphaned-topology.ts', `file://${__filename}`).pathname;
+    const parent = startPeer(process.execPath, ['--import', 'tsx', fixture], { label: 'topology fixture' });
+    try {
+      const m = await parent.waitForOutput(/^netns (\S+) pid (\d+)$/, { timeoutMs: 20_000 });
+      const [, ns, pid] = m.match;
+      expect(namespaces()).toContain(ns);
+      await parent.kill('SIGKILL');
+      await pollUntil(`namespace ${ns} to be deleted by the reaper`, () => !namespaces().split('\n').some((l) => l.split(' ')[0] === ns), { timeoutMs: 5000 });
+      await pollUntil(`process ${pid} in ${ns} to be killed`, () => !existsSync(`/proc/${pid}/cmdline`) || readState(Number(pid)) === 'Z', { timeoutMs: 5000 });
+    } finally {
+      await parent.dispose();
+    }
+  });
+});
+
+function readState(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return 'gone';
+  }
+}
