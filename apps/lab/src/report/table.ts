@@ -17,6 +17,8 @@ export function protectionLabel(r: Pick<ScenarioResult, 'protocol' | 'mode'>): s
       return 'DTLS 1.2';
     case 'esp':
       return `ESP ${r.mode}`;
+    case 'ikev2':
+      return 'IKEv2 (keys only)';
     case 'tcp':
       return 'none (TCP)';
     case 'udp':

@@ -65,6 +65,16 @@ export const CATALOGUE: readonly Scenario[] = [
     impairments: LINK, workload: HTTP, measures: ALL, seed: 'tls12-psk-http', standard: true,
   },
   {
+    name: 'ikev2-psk-gateways',
+    title: 'IKEv2 between two gateways: IKE_SA_INIT + IKE_AUTH, shared key, first Child SA (tunnel)',
+    description:
+      'The key exchange of the IPsec rows: @layersec/ikev2 initiator and responder sessions over UDP 500 between gw-a and gw-b, ' +
+      'aes128gcm16-prfsha256-x25519 for IKE and aes128gcm16 for the Child SA (10.1.0.0/24 <-> 10.2.0.0/24). ' +
+      'No ESP traffic flows yet: that waits for packages/esp\'s engine. The ikev2_decryption_table and esp_sa files hold the negotiated keys.',
+    protocol: 'ikev2', mode: 'key-exchange', auth: 'psk', topology: 'gateway-to-gateway', substrates: ['memory'],
+    impairments: LINK, workload: HTTP, measures: ['handshake', 'cpu', 'observer'], seed: 'ikev2-psk-gateways', standard: true,
+  },
+  {
     name: 'tcp-plain-bulk',
     title: 'Plain TCP, 10 MiB download (baseline)',
     description: 'A 10 MiB response over bare TCP: the throughput and packet counts protected transfers are read against.',

@@ -276,7 +276,7 @@ export function runInterception(s: Scenario): ScenarioRun {
     endpoints: { client: `client ${CLIENT}`, server: `proxy ${PROXY_FRONT} (“${SERVER_NAME}”)` },
     ladder,
     keylogLines: [...(clientEp?.keylogLines ?? []), ...upstreams.flatMap((u) => u.keylogLines)],
-    espSas: [],
+    uat: { esp_sa: [], ikev2_decryption_table: [] },
     decodeAs: ['tcp.port==443,tls'],
     explain,
     layouts: [],

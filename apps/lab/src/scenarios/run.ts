@@ -29,15 +29,13 @@ export interface PacketLayout {
   fields: Array<{ name: string; bytes: number; value: string; protected: 'clear' | 'encrypted' | 'authenticated' }>;
 }
 
-/** An ESP SA as Wireshark's `esp_sa` UAT table holds it. */
-export interface WiresharkEspSa {
-  source: string;
-  destination: string;
-  spi: number;
-  encryption: string;
-  encryptionKey: string;
-  authentication: string;
-  authenticationKey: string;
+/**
+ * Rows of Wireshark's UAT tables (the lines of the files of those names in a Wireshark profile,
+ * and what `tshark -o uat:TABLE:ROW` takes).
+ */
+export interface WiresharkTables {
+  esp_sa: string[];
+  ikev2_decryption_table: string[];
 }
 
 export interface ScenarioRun {
@@ -47,7 +45,8 @@ export interface ScenarioRun {
   endpoints: { client: string; server: string };
   ladder: LadderPacket[];
   keylogLines: string[];
-  espSas: WiresharkEspSa[];
+  /** IPsec key material for Wireshark (empty for TLS). */
+  uat: WiresharkTables;
   /** tshark `-d` rules so the capture is dissected as the protocol it carries. */
   decodeAs: string[];
   explain: ExplainStep[];

@@ -9,9 +9,10 @@ import type { ScenarioResult } from './result.js';
 import type { ScenarioRun } from './run.js';
 import type { Scenario, SubstrateName } from './scenario.js';
 import { loopbackUnavailable } from '../substrates/loopback/loopback.js';
+import { runIkev2 } from './ikev2.js';
 import { runInterception } from './interception.js';
 import { runTlsOverLoopback, runTlsOverTcp } from './tls-over-tcp.js';
-import { espSaFile, keylogFile, shellQuote, tsharkDecryptArgs } from './wireshark.js';
+import { keylogFile, shellQuote, tsharkDecryptArgs, uatFile } from './wireshark.js';
 
 export class ScenarioUnavailableError extends Error {}
 
@@ -46,6 +47,8 @@ async function drive(s: Scenario, substrate: SubstrateName): Promise<ScenarioRun
     case 'tcp':
       if (s.interception) return runInterception(s);
       return substrate === 'loopback' ? runTlsOverLoopback(s) : runTlsOverTcp(s);
+    case 'ikev2':
+      return runIkev2(s);
     default:
       throw new ScenarioUnavailableError(`${s.name}: no driver for ${s.protocol} yet`);
   }
@@ -62,24 +65,26 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Com
     writeFileSync(join(dir, 'keylog.txt'), keylogFile(run.keylogLines));
     files.keylog = 'keylog.txt';
   }
-  if (run.espSas.length > 0) {
-    writeFileSync(join(dir, 'esp_sa'), espSaFile(run.espSas));
-    files.espSa = 'esp_sa';
+  for (const table of ['esp_sa', 'ikev2_decryption_table'] as const) {
+    if (run.uat[table].length === 0) continue;
+    writeFileSync(join(dir, table), uatFile(run.uat[table]));
+    files[table] = table;
   }
   for (const [name, text] of Object.entries(run.extraFiles)) {
     writeFileSync(join(dir, name), text);
     files[name] = name;
   }
   const tshark: string[] = [];
-  if (files.keylog || files.espSa) {
+  if (files.keylog || files.esp_sa || files.ikev2_decryption_table) {
     const args = tsharkDecryptArgs({
       capture: join(dir, 'capture.pcap'),
       keylog: files.keylog ? join(dir, 'keylog.txt') : undefined,
-      espSas: run.espSas,
+      uat: run.uat,
       decodeAs: run.decodeAs,
     });
     if (files.keylog) tshark.push(['tshark', ...args, '-q', '-z', 'follow,tls,ascii,0'].map(shellQuote).join(' '));
-    else tshark.push(['tshark', ...args].map(shellQuote).join(' '));
+    else if (files.ikev2_decryption_table) tshark.push(['tshark', ...args, '-Y', 'isakmp', '-O', 'isakmp'].map(shellQuote).join(' '));
+    else tshark.push(['tshark', ...args, '-Y', 'esp', '-O', 'esp'].map(shellQuote).join(' '));
   } else {
     tshark.push(['tshark', '-r', join(dir, 'capture.pcap'), '-q', '-z', 'follow,tcp,ascii,0'].map(shellQuote).join(' '));
   }

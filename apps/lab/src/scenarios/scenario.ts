@@ -6,7 +6,7 @@
 import type { Impairments } from '../substrates/memory/network.js';
 
 /** What protects the exchange. `tcp` and `udp` are the unprotected baselines the overheads are read against. */
-export type ProtectionProtocol = 'tls1.3' | 'tls1.2' | 'dtls1.2' | 'esp' | 'tcp' | 'udp';
+export type ProtectionProtocol = 'tls1.3' | 'tls1.2' | 'dtls1.2' | 'esp' | 'ikev2' | 'tcp' | 'udp';
 
 export type SubstrateName = 'memory' | 'loopback' | 'netns';
 export const SUBSTRATES: readonly SubstrateName[] = ['memory', 'loopback', 'netns'];
@@ -42,7 +42,7 @@ export interface Scenario {
   readonly description: string;
   readonly protocol: ProtectionProtocol;
   /** Protocol-specific mode: 'stream' for TLS over TCP, 'datagram', or ESP's 'transport' / 'tunnel'. */
-  readonly mode: 'stream' | 'datagram' | 'transport' | 'tunnel';
+  readonly mode: 'stream' | 'datagram' | 'transport' | 'tunnel' | 'key-exchange';
   readonly auth: Authentication;
   readonly topology: Topology;
   /** Substrates the scenario can run on; the first is its default. */

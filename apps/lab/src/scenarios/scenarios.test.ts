@@ -121,3 +121,21 @@ describe('the intercepting proxy', () => {
     expect(c.run.keylogLines.filter((l) => l.startsWith('CLIENT_TRAFFIC_SECRET_0')).length).toBe(2);
   });
 });
+
+describe('IKEv2 between two gateways', () => {
+  it('IKE_SA_INIT and IKE_AUTH: two round trips, four packets; both gateways hold matching SAs', async () => {
+    const c = await run('ikev2-psk-gateways');
+    const r = c.result;
+    expect(r.verified).toBe(true);
+    expect(r.metrics.handshake.roundTrips).toBe(2);
+    expect(r.metrics.handshake.packets).toBe(4);
+    expect(r.observer.ports).toEqual(['udp/500']);
+    expect(c.run.ladder.map((p) => p.labels[0].split(' {')[0])).toEqual([
+      'IKE_SA_INIT request',
+      'IKE_SA_INIT response',
+      'IKE_AUTH request',
+      'IKE_AUTH response',
+    ]);
+    expect(c.run.uat.esp_sa.length).toBe(2);
+  });
+});

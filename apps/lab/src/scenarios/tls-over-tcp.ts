@@ -393,7 +393,7 @@ export function measureExchange(
     endpoints: where.endpoints,
     ladder,
     keylogLines: keylog.map((k) => `${k.label} ${toHex(k.clientRandom)} ${toHex(k.secret)}`),
-    espSas: [],
+    uat: { esp_sa: [], ikev2_decryption_table: [] },
     decodeAs: tlsOn ? [`tcp.port==${port},tls`] : [],
     explain: tlsOn ? explainTls(s, session, keylog, analysis, request.length) : [],
     layouts: tlsOn && session ? layoutFirstRequest(s, session, packets, analysis, clientRanges, request.length) : [],

@@ -4,11 +4,12 @@
  * Skipped, with a message, where tshark is not installed.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findScenario } from './catalogue.js';
 import { loopbackUnavailable } from '../substrates/loopback/loopback.js';
+import { IKEV2_IDENTITIES } from './ikev2.js';
 import { runScenario } from './runner.js';
 import { tsharkDecryptArgs } from './wireshark.js';
 import { requestFor, responseFor } from './workload.js';
@@ -77,5 +78,24 @@ describe('on the loopback substrate (real sockets, tcpdump)', () => {
     const got = [first, second].sort((a, b) => a.length - b.length);
     expect(got[0].equals(Buffer.from(requestFor(s.workload, SERVER_NAME)))).toBe(true);
     expect(got[1].equals(Buffer.from(responseFor(s.workload)))).toBe(true);
+  });
+});
+
+describe('tshark decrypts IKE_AUTH with the written ikev2_decryption_table', () => {
+  const out = mkdtempSync(join(tmpdir(), 'lab-ikev2-'));
+  maybe('ikev2-psk-gateways: the identities inside the SK payloads are the configured ones', async () => {
+    const { run, dir, result } = await runScenario(findScenario('ikev2-psk-gateways')!, { out });
+    expect(result.verified).toBe(true);
+    const fields = (uat: typeof run.uat) => {
+      const args = tsharkDecryptArgs({ capture: join(dir, 'capture.pcap'), uat });
+      const r = spawnSync('tshark', [...args, '-Y', 'isakmp', '-T', 'fields', '-e', 'isakmp.id.data.user_fqdn'], { encoding: 'utf8' });
+      return r.stdout.split('\n').filter(Boolean);
+    };
+    // Without the keys the observer reads no identity; with the table tshark finds IDi and IDr in
+    // the IKE_AUTH request (the initiator names the responder it wants) and IDr in the response.
+    const { initiator, responder } = IKEV2_IDENTITIES;
+    expect(fields({ esp_sa: [], ikev2_decryption_table: [] })).toEqual([]);
+    expect(fields(run.uat)).toEqual([`${initiator},${responder}`, responder]);
+    expect(readFileSync(join(dir, 'ikev2_decryption_table'), 'utf8').trim()).toBe(run.uat.ikev2_decryption_table[0]);
   });
 });

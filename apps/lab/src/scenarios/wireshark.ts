@@ -1,30 +1,17 @@
 /**
  * Key material in the forms Wireshark reads, and the tshark command lines that use it:
- * SSLKEYLOGFILE for TLS/DTLS, and the `esp_sa` UAT file (one line per SA, quoted fields in the
- * order of Wireshark's ESP preferences table).
+ * SSLKEYLOGFILE for TLS/DTLS, and the UAT tables `esp_sa` and `ikev2_decryption_table` (their rows
+ * come from @layersec/ikev2's Wireshark helpers).
  */
-import type { WiresharkEspSa } from './run.js';
+import type { WiresharkTables } from './run.js';
 
 export function keylogFile(lines: readonly string[]): string {
   return lines.map((l) => `${l}\n`).join('');
 }
 
-/** Wireshark's `esp_sa` UAT file: protocol, source, destination, SPI, encryption, key, authentication, key. */
-export function espSaFile(sas: readonly WiresharkEspSa[]): string {
-  return sas.map((sa) => `${espSaFields(sa).map((f) => `"${f}"`).join(',')}\n`).join('');
-}
-
-function espSaFields(sa: WiresharkEspSa): string[] {
-  return [
-    'IPv4',
-    sa.source,
-    sa.destination,
-    `0x${sa.spi.toString(16).padStart(8, '0')}`,
-    sa.encryption,
-    `0x${sa.encryptionKey}`,
-    sa.authentication,
-    sa.authenticationKey ? `0x${sa.authenticationKey}` : '',
-  ];
+/** A UAT file: one row per line. */
+export function uatFile(rows: readonly string[]): string {
+  return rows.map((r) => `${r}\n`).join('');
 }
 
 /** Quotes an argument for a POSIX shell when it needs it. */
@@ -36,15 +23,17 @@ export function shellQuote(arg: string): string {
 export function tsharkDecryptArgs(options: {
   capture: string;
   keylog?: string;
-  espSas?: readonly WiresharkEspSa[];
+  uat?: WiresharkTables;
   decodeAs?: readonly string[];
 }): string[] {
   const args = ['-r', options.capture];
   if (options.keylog) args.push('-o', `tls.keylog_file:${options.keylog}`);
   for (const d of options.decodeAs ?? []) args.push('-d', d);
-  if (options.espSas && options.espSas.length > 0) {
+  const uat = options.uat;
+  if (uat && uat.esp_sa.length > 0) {
     args.push('-o', 'esp.enable_encryption_decode:TRUE', '-o', 'esp.enable_authentication_check:TRUE');
-    for (const sa of options.espSas) args.push('-o', `uat:esp_sa:${espSaFields(sa).map((f) => `"${f}"`).join(',')}`);
+    for (const row of uat.esp_sa) args.push('-o', `uat:esp_sa:${row}`);
   }
+  for (const row of uat?.ikev2_decryption_table ?? []) args.push('-o', `uat:ikev2_decryption_table:${row}`);
   return args;
 }
