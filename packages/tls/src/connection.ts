@@ -33,8 +33,11 @@ export interface SessionTicket {
   readonly serverName: string | undefined;
   readonly alpnProtocol: string | undefined;
   readonly maxEarlyDataSize: number;
-  /** A TLS 1.2 session ticket (RFC 5077): `psk` is then the session's master secret. */
-  readonly tls12?: { readonly extendedMasterSecret: boolean };
+  /**
+   * A TLS 1.2 session (RFC 5077 ticket, or RFC 5246 §7.4.1.2 session ID when `ticket` is empty):
+   * `psk` is then the session's master secret.
+   */
+  readonly tls12?: { readonly extendedMasterSecret: boolean; readonly sessionId?: Uint8Array };
 }
 
 export type TlsEvent =

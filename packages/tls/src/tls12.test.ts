@@ -151,3 +151,22 @@ describe('TLS 1.2 session tickets (RFC 5077)', () => {
     expect(other.c.session?.resumed).toBe(false);
   });
 });
+
+describe('TLS 1.2 resumption by session ID (RFC 5246 §7.4.1.2)', () => {
+  it('a session ID the server assigned resumes the session', () => {
+    const sessionCache = new Map();
+    const first = pair(nobleProvider, 'server-rsa-2048', { sessionCache });
+    const sessions = first.log.client.flatMap((e) => (e.type === 'sessionTicket' ? [e.ticket] : []));
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0].tls12?.sessionId?.length).toBe(32);
+    expect(sessionCache.size).toBe(1);
+    const second = pair(nobleProvider, 'server-rsa-2048', { sessionCache }, { resumptionTicket: sessions[0] });
+    expect(second.c.error).toBeUndefined();
+    expect(second.c.session?.resumed).toBe(true);
+    expect(second.s.session?.resumed).toBe(true);
+    // An unknown ID gives a full handshake.
+    const third = pair(nobleProvider, 'server-rsa-2048', { sessionCache: new Map() }, { resumptionTicket: sessions[0] });
+    expect(third.c.error).toBeUndefined();
+    expect(third.c.session?.resumed).toBe(false);
+  });
+});

@@ -187,3 +187,54 @@ describe('TLS 1.2 session tickets (RFC 5077) with openssl, both roles', () => {
     server.close();
   });
 });
+
+describe('TLS 1.2 resumption by session ID with openssl, both roles', () => {
+  it('our client resumes an s_server session by ID (-no_ticket)', async () => {
+    const id = identity('server-ecdsa-p256');
+    const port = await freePort();
+    const peer = startPeer('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-tls1_2', '-no_ticket', '-cert', id.certFile, '-key', id.keyFile, '-rev', '-naccept', '2']);
+    await peer.waitFor(/ACCEPT/);
+    const run = async (resumptionTicket?: SessionTicket) => {
+      const sock = connect({ provider, host: '127.0.0.1', port, serverName: 'localhost', verifier, versions: ['TLSv1.2'], resumptionTicket });
+      const sessions: SessionTicket[] = [];
+      sock.on('session', (t: SessionTicket) => sessions.push(t));
+      await once(sock, 'secureConnect');
+      let text = '';
+      sock.on('data', (d: Buffer) => (text += d.toString()));
+      sock.write('xyz\n');
+      while (!text.includes('\n')) await once(sock, 'data');
+      const resumed = sock.session?.resumed;
+      sock.end();
+      await once(sock, 'close');
+      return { sessions, resumed, text };
+    };
+    const first = await run();
+    expect(first.sessions[0]?.tls12?.sessionId?.length).toBe(32);
+    const second = await run(first.sessions[0]);
+    expect(second.resumed).toBe(true);
+    expect(second.text).toBe('zyx\n');
+    expect(await peer.exited()).toBe(0);
+  });
+
+  it('s_client -no_ticket resumes by the session ID our server assigned', async () => {
+    const id = identity('server-ecdsa-p256');
+    const server = createServer({ provider, certificateChain: id.chain, privateKey: id.key, versions: ['TLSv1.2'], sessionCache: new Map() }, (sock: TlsSocket) => {
+      sock.on('data', (d: Buffer) => {
+        sock.write(d.toString().toUpperCase());
+        sock.end();
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as AddressInfo).port;
+    const sess = join(mkdtempSync('/tmp/layersec-tls12-id-'), 'sess.pem');
+    const base = ['s_client', '-connect', `127.0.0.1:${port}`, '-tls1_2', '-no_ticket', '-CAfile', CA_FILE, '-servername', 'localhost', '-ign_eof'];
+    const first = startPeer('openssl', [...base, '-sess_out', sess], 'one\n');
+    expect(await first.exited()).toBe(0);
+    const second = startPeer('openssl', [...base, '-sess_in', sess], 'two\n');
+    expect(await second.exited()).toBe(0);
+    expect(second.output()).toMatch(/^Reused, TLSv1.2/m);
+    expect(second.output()).toMatch(/TWO/);
+    server.close();
+  });
+});

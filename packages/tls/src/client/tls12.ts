@@ -51,6 +51,9 @@ interface Ctx12 {
   /** The server acknowledged session_ticket: a NewSessionTicket precedes its ChangeCipherSpec (RFC 5077 §3.3). */
   ticketExpected: boolean;
   resumed: boolean;
+  /** The session ID the server assigned (RFC 5246 §7.4.1.3), for resumption by ID. */
+  serverSessionId?: Uint8Array;
+  ticketReceived?: boolean;
 }
 const ctx = new WeakMap<ClientConnection, Ctx12>();
 const get = (c: ClientConnection) => ctx.get(c)!;
@@ -97,6 +100,7 @@ function afterServerHello(c: ClientConnection, sh: ServerHello, m: HandshakeMess
   add(c, m.raw);
   // RFC 5077 §3.4: the server resumes by echoing the session ID we sent with the ticket.
   const t = c.config.resumptionTicket;
+  get(c).serverSessionId = sh.legacy_session_id_echo;
   if (t?.tls12 && c.hs.sessionId.length > 0 && bytesEqual(sh.legacy_session_id_echo, c.hs.sessionId)) {
     if (t.cipherSuite !== suite.id) fail(AlertDescription.illegal_parameter, 'resumed session with another cipher suite');
     // RFC 7627 §5.3: a session with the extended master secret resumes only with it, and vice versa.
@@ -266,6 +270,7 @@ class ExpectNewSessionTicket implements State {
     const nst = decodeNewSessionTicket12(m.body);
     add(c, m.raw);
     if (nst.ticket.length > 0) {
+      x.ticketReceived = true;
       c.emit({
         type: 'sessionTicket',
         ticket: {
@@ -329,6 +334,24 @@ class ExpectFinished implements State {
       resumed: x.resumed || x.suite.authentication === 'PSK',
       helloRetryRequest: false,
     });
+    // A new session the server gave an ID and no ticket can be resumed by that ID.
+    if (!x.resumed && !x.ticketReceived && x.serverSessionId && x.serverSessionId.length > 0) {
+      c.emit({
+        type: 'sessionTicket',
+        ticket: {
+          ticket: new Uint8Array(0),
+          psk: x.masterSecret!,
+          cipherSuite: x.suite.id,
+          lifetimeSeconds: 7200,
+          ticketAgeAdd: 0,
+          receivedAt: c.now(),
+          serverName: c.config.serverName,
+          alpnProtocol: x.alpnProtocol,
+          maxEarlyDataSize: 0,
+          tls12: { extendedMasterSecret: x.ems, sessionId: x.serverSessionId },
+        },
+      });
+    }
     return new ExpectTraffic12();
   }
 }

@@ -106,7 +106,7 @@ function buildExtensions(c: ClientConnection, shares: Map<number, KeyPair>): Ext
     add(ExtensionType.extended_master_secret, new Uint8Array(0));
     // RFC 5077 §3.2: an empty extension asks for a ticket; a ticket from a TLS 1.2 session resumes it.
     const t = cfg.resumptionTicket;
-    add(ExtensionType.session_ticket, t?.tls12 ? t.ticket : new Uint8Array(0));
+    add(ExtensionType.session_ticket, t?.tls12 && !t.tls12.sessionId ? t.ticket : new Uint8Array(0));
   }
   if (TLS13_ONLY(c)) {
     add(
@@ -195,7 +195,9 @@ export function sendClientHello(c: ClientConnection): State {
   if (TLS13_ONLY(c)) for (const g of groups) shares.set(g, keyPairFor(c, g));
   const clientRandom = c.random.randomBytes(32);
   const compat = c.config.middleboxCompatibility ?? true;
-  const sessionId = compat ? c.random.randomBytes(32) : new Uint8Array(0);
+  // RFC 5246 §7.4.1.2: a TLS 1.2 session to resume by ID is offered in legacy_session_id.
+  const cachedId = c.config.resumptionTicket?.tls12?.sessionId;
+  const sessionId = cachedId && cachedId.length > 0 ? cachedId : compat ? c.random.randomBytes(32) : new Uint8Array(0);
   c.hs = {
     clientRandom,
     sessionId,

@@ -8,6 +8,7 @@ import { TlsConnection } from '../connection.js';
 import type { Tls13CipherSuite } from '../cipher-suites.js';
 import type { Tls13KeySchedule, Transcript } from '../key-schedule.js';
 import type { ClientHello } from '../messages/client-hello.js';
+import type { TicketState } from '../ticket.js';
 import { ExpectClientHello, sendServerKeyUpdate } from './tls13.js';
 import './tls12.js';
 
@@ -28,6 +29,11 @@ export interface ServerConfig extends CommonConfig {
   /** NewSessionTickets sent after each full or resumed handshake (default 1 when ticketKey is set). */
   sessionTickets?: number;
   ticketLifetimeSeconds?: number;
+  /**
+   * TLS 1.2 sessions by session ID (RFC 5246 §7.4.1.2), shared by one server's connections; when
+   * set, full handshakes get a session ID and are stored here.
+   */
+  sessionCache?: Map<string, TicketState>;
   /**
    * Advertised in EncryptedExtensions' supported_groups (RFC 8446 §4.2.7); default supportedGroups.
    * (A trace replay may list groups the server would not select.)

@@ -6,7 +6,7 @@
  * [ExpectCertificateVerify] → ChangeCipherSpec → ExpectFinished → ExpectTraffic.
  */
 import { constantTimeEqual, type PublicKey } from '@layersec/crypto-primitives';
-import { concatBytes } from '@layersec/wire';
+import { concatBytes, toHex } from '@layersec/wire';
 import { DEFAULT_CIPHER_SUITES, DEFAULT_SIGNATURE_ALGORITHMS, GROUP_NAMES } from '../config.js';
 import {
   AlertDescription,
@@ -56,11 +56,14 @@ import { decodeCertificateVerify, decodeFinished, encodeFinished } from '../mess
 import { cryptoScheme12, schemeFitsKey } from '../signature-schemes.js';
 import { masterSecret12, protections12, signedParams12, verifyData12 } from '../tls12-common.js';
 import { Transcript } from '../key-schedule.js';
-import { openTicket, sealTicket } from '../ticket.js';
+import { openTicket, sealTicket, type TicketState } from '../ticket.js';
 import type { ServerConnection } from './server-connection.js';
 import { registerTls12Server } from './tls13.js';
 
 type State = HandshakeState<ServerConnection>;
+
+/** The most TLS 1.2 sessions a server keeps by ID. */
+export const MAX_CACHED_SESSIONS = 10000;
 
 interface Ctx12 {
   suite: Tls12CipherSuite;
@@ -81,6 +84,8 @@ interface Ctx12 {
   /** RFC 5077 §3.2: the client asked for a ticket and we have a ticket key. */
   issueTicket?: boolean;
   resumed?: boolean;
+  /** The session ID we assigned, when sessions are cached by ID. */
+  sessionId?: Uint8Array;
 }
 const ctx = new WeakMap<ServerConnection, Ctx12>();
 const get = (s: ServerConnection) => ctx.get(s)!;
@@ -165,6 +170,7 @@ function afterClientHello(s: ServerConnection, ch: ClientHello, m: HandshakeMess
     peerCertificates: [],
     clientAuth: (s.config.clientAuthentication ?? 'none') !== 'none',
     issueTicket: wantsTicket(s, ch),
+    sessionId: s.config.sessionCache && !wantsTicket(s, ch) ? s.random.randomBytes(32) : undefined,
   });
   add(s, m.raw);
 
@@ -179,7 +185,7 @@ function afterClientHello(s: ServerConnection, ch: ClientHello, m: HandshakeMess
     encodeServerHello({
       legacy_version: ProtocolVersion.TLS1_2,
       random: serverRandom,
-      legacy_session_id_echo: new Uint8Array(0),
+      legacy_session_id_echo: get(s).sessionId ?? new Uint8Array(0),
       cipher_suite: suite.id,
       legacy_compression_method: 0,
       extensions: ext,
@@ -230,13 +236,17 @@ function newSessionTicket12(s: ServerConnection, x: Ctx12): Uint8Array {
  * ID), [NewSessionTicket], ChangeCipherSpec, Finished; then the client's ChangeCipherSpec and Finished.
  */
 function resumeFromTicket(s: ServerConnection, ch: ClientHello, m: HandshakeMessage): State | undefined {
+  if (ch.legacy_session_id.length === 0) return undefined;
   const ext = findExtension(ch.extensions, ExtensionType.session_ticket);
-  if (!ext || ext.length === 0 || !s.config.ticketKey || ch.legacy_session_id.length === 0) return undefined;
-  const t = openTicket(s.provider, s.config.ticketKey, ext);
+  let t: TicketState | undefined;
+  if (ext && ext.length > 0 && s.config.ticketKey) t = openTicket(s.provider, s.config.ticketKey, ext);
+  // RFC 5246 §7.4.1.2: otherwise, a session ID we issued resumes that session.
+  if (!t && s.config.sessionCache) t = s.config.sessionCache.get(toHex(ch.legacy_session_id));
+  if (!t) return undefined;
   const suite = t?.tls12 ? tls12Suite(t.cipherSuite) : undefined;
   const ems = findExtension(ch.extensions, ExtensionType.extended_master_secret) !== undefined;
   const age = t ? s.now() - t.issuedAt : -1;
-  if (!t || !suite || !ch.cipher_suites.includes(suite.id) || t.tls12!.extendedMasterSecret !== ems || age < 0 || age >= t.lifetimeSeconds * 1000) return undefined;
+  if (!suite || !ch.cipher_suites.includes(suite.id) || t.tls12!.extendedMasterSecret !== ems || age < 0 || age >= t.lifetimeSeconds * 1000) return undefined;
   const ri = findExtension(ch.extensions, ExtensionType.renegotiation_info);
   const secureRenegotiation = ri !== undefined || ch.cipher_suites.includes(CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
   let serverRandom = s.random.randomBytes(32);
@@ -437,6 +447,20 @@ class ExpectFinished implements State {
     add(s, m.raw);
     if (!x.resumed) {
       if (x.issueTicket) send(s, newSessionTicket12(s, x));
+      if (x.sessionId && s.config.sessionCache) {
+        // Bounded: the oldest session makes room (a Map iterates in insertion order).
+        if (s.config.sessionCache.size >= MAX_CACHED_SESSIONS) s.config.sessionCache.delete(s.config.sessionCache.keys().next().value!);
+        s.config.sessionCache.set(toHex(x.sessionId), {
+          cipherSuite: x.suite.id,
+          psk: x.masterSecret!,
+          issuedAt: s.now(),
+          lifetimeSeconds: Math.min(s.config.ticketLifetimeSeconds ?? 7200, 604800),
+          ticketAgeAdd: 0,
+          alpnProtocol: x.alpnProtocol,
+          serverName: x.serverName,
+          tls12: { extendedMasterSecret: x.ems },
+        });
+      }
       s.writeChangeCipherSpec();
       s.setWriteProtection(this.write!);
       const fin = encodeFinished(verifyData12(s.provider, x.suite, x.masterSecret!, 'server finished', x.transcript.current()));
