@@ -64,8 +64,10 @@ export interface TlsServer extends net.Server {
  * handshake finished ('secureConnection').
  */
 export function createServer(options: ServerConfig, handler?: (socket: TlsSocket) => void): TlsServer {
+  // Like node:tls, a server issues session tickets under a key of its own unless given one.
+  const config: ServerConfig = { ...options, ticketKey: options.ticketKey ?? (options.random ?? options.provider.random).randomBytes(32) };
   const server = net.createServer((socket) => {
-    const conn = new ServerConnection(options);
+    const conn = new ServerConnection(config);
     const tls = new TlsSocket(socket, conn, 'server');
     tls.once('secure', () => server.emit('secureConnection', tls));
     // node:tls compatibility: the server re-emits each socket's SSLKEYLOGFILE lines.
