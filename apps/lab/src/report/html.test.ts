@@ -35,6 +35,15 @@ describe('HTML report', () => {
     expect(html).toContain('server_hello, certificate, server_key_exchange, server_hello_done');
   });
 
+  it('tabulates what the observer reads: the certificate only under TLS 1.2, application data only without TLS', () => {
+    const matrix = html.split('<h2>What an on-path observer reads</h2>')[1]?.split('</table>')[0] ?? '';
+    const row = (name: string) => matrix.split(`<tr><td>${name}</td>`)[1]?.split('</tr>')[0] ?? '';
+    expect(row('tls12-x509-http')).toContain('CN=server.lab.test');
+    expect(row('tls13-x509-http')).not.toContain('CN=server.lab.test');
+    expect(row('tcp-plain-http')).toMatch(/<td class="bad">readable<\/td>$/);
+    expect(row('tls13-x509-http')).toMatch(/<td class="ok">hidden<\/td>$/);
+  });
+
   it('draws the comparison charts and the packet layouts', () => {
     expect((html.match(/<svg class="chart"/g) ?? []).length).toBe(7);
     expect((html.match(/<svg class="layout"/g) ?? []).length).toBe(2);

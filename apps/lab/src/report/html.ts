@@ -130,6 +130,30 @@ function comparisonRows(results: readonly ScenarioResult[]): string {
     .join('\n');
 }
 
+/** Per scenario, what the on-path observer reads: one row per scenario, one column per fact. */
+export function observerMatrix(results: readonly ScenarioResult[]): string {
+  const yes = '<td class="bad">readable</td>';
+  const no = '<td class="ok">hidden</td>';
+  const rows = results.map((r) => {
+    const o = r.observer;
+    const service = o.ports.filter((p) => Number(p.split('/')[1]) < 49152);
+    return (
+      `<tr><td>${escapeHtml(r.scenario)}</td><td>${escapeHtml(protectionLabel(r))}</td>` +
+      `<td>${escapeHtml(o.addresses.join(' ↔ '))}</td>` +
+      `<td>${escapeHtml(service.join(' ') || o.ipProtocols.join(' '))}</td>` +
+      (o.serverName ? `<td class="bad">${escapeHtml(o.serverName)}</td>` : no) +
+      (o.certificateVisible ? `<td class="bad">${escapeHtml(o.certificateSubjects[0] ?? 'yes')}</td>` : no) +
+      `<td class="bad">${o.protectedUnitSizes.length ? escapeHtml(o.protectedUnitSizes.slice(0, 4).join(', ')) : 'packet sizes'}</td>` +
+      (o.applicationDataVisible ? yes : no) +
+      '</tr>'
+    );
+  });
+  return (
+    '<table class="cmp"><tr><th>scenario</th><th>protection</th><th>addresses</th><th>service</th><th>server name</th>' +
+    `<th>certificate</th><th>sizes</th><th>application data</th></tr>${rows.join('')}</table>`
+  );
+}
+
 function scenarioSection(c: CompletedRun): string {
   const r = c.result;
   const m = r.metrics;
@@ -218,6 +242,9 @@ ${options.skipped && options.skipped.length ? `<p>Not run: ${options.skipped.map
 <table class="cmp"><tr><th>scenario</th><th>protection</th><th>auth</th><th>handshake RTT</th><th>handshake bytes</th><th>first app byte (ms)</th><th>overhead B/packet</th><th>throughput Mbit/s</th><th>CPU ms</th><th>lost / retx / HoL ms</th><th>observer sees</th><th>ok</th></tr>
 ${comparisonRows(results)}</table>
 <div class="charts">${charts.join('\n')}</div>
+<h2>What an on-path observer reads</h2>
+<p>From the capture alone, without keys. Timing is readable in every case.</p>
+${observerMatrix(results)}
 ${runs.map(scenarioSection).join('\n')}
 </body></html>
 `;
