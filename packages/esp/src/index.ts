@@ -41,3 +41,23 @@ export {
   saToJson,
 } from './sa.js';
 export { EspDropReason, type DropCounters, newDropCounters } from './drops.js';
+export {
+  EspEngine,
+  type Clock,
+  type EspEngineOptions,
+  type OutboundSaOptions,
+  type InboundSaOptions,
+  type EspEvent,
+  type ProtectResult,
+  type UnprotectResult,
+} from './engine.js';
+export { createEspTransform, type EspTransform } from './transforms.js';
+export {
+  SecurityPolicyDatabase,
+  CompiledSelector,
+  packetSelectors,
+  type PolicyAction,
+  type TrafficSelector,
+  type SpdRule,
+  type PacketSelectors,
+} from './spd.js';
