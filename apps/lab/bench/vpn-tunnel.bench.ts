@@ -1,8 +1,9 @@
 /**
  * Throughput of `lab vpn` (Linux, root): an HTTP transfer (python3 http.server in one LAN
  * namespace, curl in the other) across two gateway namespaces, first routed in the clear over the
- * veth path, then through our gateways (TUN, ESP as IP protocol 50, AES-GCM-128), in the same
- * run; the ratio is tunnel / plain. Without root it says so and records nothing.
+ * veth path, then through our gateways (TUN, ESP with AES-GCM-128, carried as IP protocol 50 and
+ * then UDP-encapsulated on port 4500), in the same run; each ratio is tunnel / plain. Without
+ * root it says so and records nothing.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -76,16 +77,25 @@ async function run(): Promise<void> {
       );
       return file;
     };
-    const up = (host: string, side: 'a' | 'b') => {
-      const p = t.spawnIn(host, process.execPath, ['--conditions=layersec-source', '--import', 'tsx', CLI, 'vpn', 'up', '--config', conf(side), '--socket', join(dir, `${host}.sock`)], { cwd: REPO });
+    const up = (host: string, side: 'a' | 'b', encap: boolean) => {
+      const args = ['vpn', 'up', '--config', conf(side), '--socket', join(dir, `${host}.sock`), ...(encap ? ['--encap'] : [])];
+      const p = t.spawnIn(host, process.execPath, ['--conditions=layersec-source', '--import', 'tsx', CLI, ...args], { cwd: REPO });
       peers.push(p);
       return p;
     };
-    await up('gwB', 'b').waitForOutput(/control socket/, { timeoutMs: 20000 });
-    await up('gwA', 'a').waitForOutput(/Child SA 'net' installed/, { timeoutMs: 20000 });
-    const tunnelName = `HTTP ${SIZE >> 20} MiB across two gateways, lab vpn (TUN, ESP AES-GCM-128, raw IP 50)`;
-    report.record(tunnelName, await transfer(), 'MB/s');
-    report.ratio('lab vpn tunnel / plain veth path', report.entries.find((e) => e.name === tunnelName)!.value / report.entries.find((e) => e.name === plainName)!.value, plainName);
+    for (const [encap, carrier] of [[false, 'raw IP 50'], [true, 'UDP 4500']] as const) {
+      const gwB = up('gwB', 'b', encap);
+      await gwB.waitForOutput(/control socket/, { timeoutMs: 20000 });
+      const gwA = up('gwA', 'a', encap);
+      await gwA.waitForOutput(/Child SA 'net' installed/, { timeoutMs: 20000 });
+      const name = `HTTP ${SIZE >> 20} MiB across two gateways, lab vpn (TUN, ESP AES-GCM-128, ${carrier})`;
+      const mbps = await transfer();
+      report.record(name, mbps, 'MB/s');
+      report.ratio(`lab vpn over ${carrier} / plain veth path`, mbps / report.entries.find((e) => e.name === plainName)!.value, plainName);
+      // SIGTERM: each gateway deletes its SAs and routes before the next carrier is measured.
+      await gwA.kill('SIGTERM', 10000);
+      await gwB.kill('SIGTERM', 10000);
+    }
   } finally {
     for (const p of peers.reverse()) await p.dispose();
     await topo?.dispose();
