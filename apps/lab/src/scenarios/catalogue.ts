@@ -51,6 +51,15 @@ export const CATALOGUE: readonly Scenario[] = [
     impairments: LINK, workload: HTTP, measures: ALL, seed: 'tls13-resumed-http', standard: true, resumption: true,
   },
   {
+    name: 'tls13-x509-http-gateways',
+    title: 'TLS 1.3 between hosts on two LANs, across two gateways',
+    description:
+      'The topology of the ESP tunnel rows: client 10.1.0.10 behind gw-a, server 10.2.0.10 behind gw-b, the tap on the gw-a–gw-b link. ' +
+      'TLS runs end to end; the gateways only route, so the observer between them reads the inner addresses and ports.',
+    protocol: 'tls1.3', mode: 'stream', auth: 'x509', topology: 'gateway-to-gateway', substrates: ['memory'],
+    impairments: LINK, workload: HTTP, measures: ALL, seed: 'tls13-x509-http-gateways', standard: true,
+  },
+  {
     name: 'tls12-x509-http',
     title: 'TLS 1.2 over TCP, ECDHE_ECDSA with AES-128-GCM, HTTP-style GET',
     description: 'TLS 1.2 (RFC 5246) with the same lab certificate, extended master secret: two round trips of handshake, and the certificate in clear.',

@@ -67,6 +67,14 @@ describe('TLS over TCP on the memory substrate', () => {
     expect(resumed.metrics.handshake.packets).toBe(full.metrics.handshake.packets);
   });
 
+  it('across two gateways, the observer between them reads the inner hosts\' addresses and the service port', async () => {
+    const r = (await run('tls13-x509-http-gateways')).result;
+    expect(r.verified).toBe(true);
+    expect(r.metrics.handshake.roundTrips).toBe(2);
+    expect(r.observer.addresses).toEqual(['10.1.0.10', '10.2.0.10']);
+    expect(r.observer.ports).toContain('tcp/443');
+  });
+
   it('TLS costs bytes per packet over the plain TCP baseline (record header, tag, content type)', async () => {
     const plain = (await run('tcp-plain-http')).result;
     const tls = (await run('tls13-x509-http')).result;

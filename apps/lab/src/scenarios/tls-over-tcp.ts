@@ -21,7 +21,6 @@ import {
 import { type AddressInfo, type Socket, createServer } from 'node:net';
 import { toHex } from '@layersec/wire';
 import { LoopbackCapture, SocketStream, connectLoopback } from '../substrates/loopback/loopback.js';
-import { MemoryNetwork } from '../substrates/memory/network.js';
 import { TcpConnection, tcp } from '../substrates/memory/tcp.js';
 import { CAPTURE_EPOCH_MS, Capture, type CapturedPacket, TcpFlag, flagNames } from './capture.js';
 import { SERVER_NAME, labProvider, makeLabPki } from './lab-pki.js';
@@ -30,10 +29,9 @@ import { analyzeTlsOverTcp, observerViewOfTls, type TlsStreamAnalysis } from './
 import type { ExplainStep, LadderPacket, PacketLayout, ScenarioRun } from './run.js';
 import type { Scenario } from './scenario.js';
 import { PlainEndpoint, TlsEndpoint } from './tls-endpoint.js';
+import { buildTopology } from './topology.js';
 import { ExpectedBytes, requestFor, responseFor, responseBodyLength } from './workload.js';
 
-export const CLIENT_ADDRESS = '10.0.0.1';
-export const SERVER_ADDRESS = '10.0.0.2';
 /** Virtual time a run may take before it is called failed. */
 const RUN_LIMIT_MS = 30 * 60_000;
 
@@ -266,15 +264,13 @@ export function defaultPort(s: Scenario): number {
 
 /** The memory substrate: two hosts on one impaired link, a tap on it, the virtual clock. */
 export function runTlsOverTcp(s: Scenario): ScenarioRun {
-  const net = new MemoryNetwork({ random: seededRandom(`${s.seed}/network`) });
-  const clientHost = net.addHost('client');
-  const serverHost = net.addHost('server');
-  const link = net.connect(clientHost, `${CLIENT_ADDRESS}/24`, serverHost, `${SERVER_ADDRESS}/24`, s.impairments);
-  const capture = Capture.onMemoryLink(net, link.name, ['client']);
-  const loop = net.loop;
+  const topo = buildTopology(s.topology, s.impairments, seededRandom(`${s.seed}/network`));
+  const SERVER_ADDRESS = topo.serverAddress;
+  const capture = Capture.onMemoryLink(topo.net, topo.observed.name, topo.clientSide);
+  const loop = topo.net.loop;
   const sub: StreamSubstrate = {
-    listen: (port, onAccept) => tcp(serverHost).listen(port, onAccept),
-    connect: (port) => tcp(clientHost).connect(SERVER_ADDRESS, port),
+    listen: (port, onAccept) => tcp(topo.server).listen(port, onAccept),
+    connect: (port) => tcp(topo.client).connect(SERVER_ADDRESS, port),
     nowMs: () => loop.now(),
     epochMs: () => CAPTURE_EPOCH_MS + loop.now(),
   };
@@ -302,7 +298,7 @@ export function runTlsOverTcp(s: Scenario): ScenarioRun {
   return measureExchange(x, measured, {
     substrate: 'memory',
     fullCapture: capture,
-    endpoints: { client: `client ${CLIENT_ADDRESS}`, server: `server ${SERVER_ADDRESS}` },
+    endpoints: topo.endpoints,
     retransmissions: conns.reduce((n, c) => n + c.stats.retransmissions, 0),
     maxHeadOfLineWaitMs: Math.max(0, ...conns.map((c) => c.stats.maxHeadOfLineWaitMs)),
   });

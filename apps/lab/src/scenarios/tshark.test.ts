@@ -35,7 +35,7 @@ function followTls(args: string[], stream = 0): { first: Buffer; second: Buffer 
 
 describe('tshark decrypts the scenario captures with the written key log', () => {
   const out = mkdtempSync(join(tmpdir(), 'lab-tshark-'));
-  maybe.each([['tls13-x509-http'], ['tls13-psk-http'], ['tls12-x509-http'], ['tls12-psk-http']])('%s', async (name) => {
+  maybe.each([['tls13-x509-http'], ['tls13-psk-http'], ['tls12-x509-http'], ['tls12-psk-http'], ['tls13-x509-http-gateways']])('%s', async (name) => {
     const s = findScenario(name)!;
     const { run, dir, result } = await runScenario(s, { out });
     expect(result.verified).toBe(true);
