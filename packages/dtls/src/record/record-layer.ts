@@ -84,6 +84,12 @@ export class DtlsRecordLayer {
     for (const e of [...this.readEpochs.keys()]) if (e < epoch - 1) this.readEpochs.delete(e);
   }
 
+  /** Marks a record as received (the ClientHello a stateless server answered before this layer existed). */
+  markReceived(epoch: number, sequenceNumber: number): void {
+    const e = this.readEpochs.get(epoch);
+    if (e && e.window.checkSequence(sequenceNumber) === ReplayCheck.OK) e.window.updateSequence(sequenceNumber);
+  }
+
   hasReadEpoch(epoch: number): boolean {
     return this.readEpochs.has(epoch);
   }
