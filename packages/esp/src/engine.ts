@@ -186,6 +186,8 @@ function setIpLength(packet: Uint8Array, version: 4 | 6, total: number): void {
  */
 export class EspEngine {
   readonly counters: DropCounters = newDropCounters();
+  /** Exceptions caught on the inbound path (each also counted as MALFORMED); 0 unless a bug. */
+  internalErrors = 0;
   private readonly outbound = new Map<number, SaState>();
   private readonly inbound = new Map<number, SaState[]>();
   private readonly events: EspEvent[] = [];
@@ -504,6 +506,7 @@ export class EspEngine {
       return this.unprotectUnchecked(packet);
     } catch {
       // Defensive: a decoder bug must still be a counted drop, never an exception (DESIGN.md).
+      this.internalErrors++;
       return this.drop(EspDropReason.MALFORMED);
     }
   }
