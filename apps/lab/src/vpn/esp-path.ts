@@ -1,39 +1,28 @@
 /**
- * The gateway's ESP data path for tunnel-mode Child SAs negotiated by @layersec/ikev2.
+ * The gateway's ESP data path: the tunnel-mode Child SAs negotiated by @layersec/ikev2, installed
+ * in @layersec/esp's engine (its SAD; RFC 4303 processing, anti-replay before the ICV, padding and
+ * selector checks, drop counters), with what a gateway adds around it:
  *
- * This is a stop-gap at the lab's edge: @layersec/esp does not yet export its packet engine (SAD,
- * outbound/inbound processing); until it does, the gateway carries its packets through this small
- * tunnel-mode path built on the project's primitives — the AEADs of @layersec/crypto-primitives
- * and the anti-replay window of @layersec/wire. It does only what the gateway needs:
- *
- * - AEAD transforms (RFC 4106 AES-GCM with a 16-octet ICV, RFC 7634 ChaCha20-Poly1305):
- *   nonce = salt || IV, AAD = SPI || Sequence Number (no ESN), the IV being the 64-bit counter
- *   (RFC 4106 §3.1 allows any unique IV);
- * - RFC 4303 §2.4 padding to 4 octets with the bytes 1, 2, 3, ..., checked on input;
- * - Next Header 4 (IPv4) or 41 (IPv6) for the whole inner packet (tunnel mode, §3.1.2);
- * - outbound: the selectors of the packet must lie within the Child SA's traffic selectors
- *   (RFC 4301 §5.1), else it is dropped; the newest SA of a rekeyed pair carries it;
- * - inbound (§3.4): SPI lookup, anti-replay check before the ICV, ICV (AEAD tag) before anything
- *   is released, window update, padding and Next Header checks, then the inner packet must match
- *   the SA's selectors (RFC 4301 §5.2); every drop has a reason and a counter.
- *
- * The outer IPv4 header (protocol 50) or UDP header (port 4500, RFC 3948) is the kernel's.
+ * - the SA in the engine's JSON form (IKEv2's transform names, KEYMAT cut as encryption key then
+ *   salt, the IKE addresses as tunnel endpoints, no ESN);
+ * - outbound policy (RFC 4301 §5.1): the newest Child SA whose traffic selectors contain the
+ *   packet carries it, so that after a rekey the traffic moves at once while the old inbound SA
+ *   keeps working until its Delete (the engine's SPD has no removal yet, so this choice is made
+ *   here, from the selectors IKEv2 narrowed);
+ * - the outer header: the engine writes the tunnel's IPv4 header, the kernel writes its own when
+ *   the ESP packet goes out through a raw protocol-50 or UDP port-4500 socket, so the gateway
+ *   hands the carriers the ESP packet from the SPI on, and gives the engine the received ESP
+ *   packet behind an IPv4 header of the tunnel's addresses.
  */
-import type { Aead, CryptoProvider } from '@layersec/crypto-primitives';
-import { type ChildSaResult, type TsRange, EncrId, espSaRows, parseIpAddress } from '@layersec/ikev2';
-import { ReplayCheck, ReplayWindow, toHex } from '@layersec/wire';
+import { secureRandom, type CryptoProvider } from '@layersec/crypto-primitives';
+import { EspEngine, parseSa, setIpv4HeaderChecksum, type TrafficSelector } from '@layersec/esp';
+import { type ChildSaResult, type TsRange, EncrId, IntegId, espSaRows, formatIpAddress, parseIpAddress, registryName } from '@layersec/ikev2';
+import { toHex } from '@layersec/wire';
 
+/** Outbound drops decided here (the engine counts the rest under its EspDropReason names). */
 export const DropReason = {
-  MALFORMED: 'malformed',
-  UNKNOWN_SPI: 'unknown-spi',
-  REPLAY: 'replay',
-  TOO_OLD: 'too-old',
-  ICV_FAILURE: 'icv-failure',
-  BAD_PADDING: 'bad-padding',
-  BAD_NEXT_HEADER: 'bad-next-header',
-  SELECTOR_MISMATCH: 'selector-mismatch',
+  /** No installed Child SA's selectors contain the packet. */
   NO_SA: 'no-sa',
-  SEQUENCE_EXHAUSTED: 'sequence-exhausted',
 } as const;
 export type DropReason = (typeof DropReason)[keyof typeof DropReason];
 
@@ -46,36 +35,48 @@ export interface ChildCounters {
   inDrops: number;
 }
 
-const SALT = 4;
-const IV = 8;
-const ICV = 16;
-const NEXT_HEADER_IPV4 = 4;
-const NEXT_HEADER_IPV6 = 41;
-
-interface Direction {
-  spi: Uint8Array;
-  aead: Aead;
-  salt: Uint8Array;
-}
-
 interface PathSa {
   child: ChildSaResult;
-  inbound: Direction;
-  outbound: Direction;
-  /** Next sequence number to send (RFC 4303 §3.3.3: starts at 1, never wraps without ESN). */
-  nextSeq: number;
-  window: ReplayWindow;
+  inSpi: number;
+  outSpi: number;
   natT: boolean;
   counters: ChildCounters;
 }
 
-function aeadFor(provider: CryptoProvider, child: ChildSaResult, keymat: Uint8Array): { aead: Aead; salt: Uint8Array } {
-  const id = child.transforms.encr.id;
-  const key = keymat.subarray(0, keymat.length - SALT);
-  const salt = keymat.slice(keymat.length - SALT);
-  if (id === EncrId.ENCR_AES_GCM_16) return { aead: provider.aead(key.length === 16 ? 'AES-128-GCM' : 'AES-256-GCM', key, ICV), salt };
-  if (id === EncrId.ENCR_CHACHA20_POLY1305) return { aead: provider.aead('CHACHA20-POLY1305', key, ICV), salt };
-  throw new Error(`the gateway's ESP path carries AES-GCM-16 and ChaCha20-Poly1305 Child SAs (esp_proposals = aes128gcm16, aes256gcm16, chacha20poly1305), not transform ${id}`);
+/** A traffic selector range as an address prefix (`10.10.1.0/24`), or undefined when it is none. */
+export function rangeToPrefix(ts: TsRange): string | undefined {
+  const a = ts.startingAddress;
+  const b = ts.endingAddress;
+  let bits = 0;
+  while (bits < a.length * 8) {
+    const byte = bits >> 3;
+    const mask = 0x80 >> (bits & 7);
+    if ((a[byte] & mask) !== (b[byte] & mask)) break;
+    bits++;
+  }
+  for (let i = bits; i < a.length * 8; i++) {
+    const mask = 0x80 >> (i & 7);
+    if ((a[i >> 3] & mask) !== 0 || (b[i >> 3] & mask) === 0) return undefined;
+  }
+  return `${formatIpAddress(a)}/${bits}`;
+}
+
+/** The engine's inbound selectors for a Child SA: every local × remote pair of its ranges. */
+function inboundSelectors(child: ChildSaResult): TrafficSelector[] {
+  const out: TrafficSelector[] = [];
+  const ports = (ts: TsRange): number | [number, number] | undefined => (ts.startPort === 0 && ts.endPort === 65535 ? undefined : [ts.startPort, ts.endPort]);
+  for (const l of child.localTs) {
+    for (const r of child.remoteTs) {
+      const localAddress = rangeToPrefix(l);
+      const remoteAddress = rangeToPrefix(r);
+      if (localAddress === undefined || remoteAddress === undefined) throw new Error('traffic selectors that are not address prefixes cannot be installed');
+      const protocol = l.ipProtocolId || r.ipProtocolId;
+      const lp = ports(l);
+      const rp = ports(r);
+      out.push({ localAddress, remoteAddress, ...(protocol !== 0 ? { protocol } : {}), ...(lp ? { localPort: lp } : {}), ...(rp ? { remotePort: rp } : {}) });
+    }
+  }
+  return out;
 }
 
 function compare(a: Uint8Array, b: Uint8Array): number {
@@ -115,50 +116,67 @@ function selectorsMatch(packet: Uint8Array, localIsSource: boolean, local: TsRan
 }
 
 export class EspPath {
-  /** Inbound SAs by SPI (hex). */
-  private readonly bySpi = new Map<string, PathSa>();
+  private readonly engine: EspEngine;
   /** Installed SAs, oldest first: the newest carries outbound traffic. */
   private readonly sas: PathSa[] = [];
-  private readonly dropCounts = new Map<DropReason, number>();
+  private readonly bySpi = new Map<number, PathSa>();
+  private noSa = 0;
   /** Every Child SA ever installed (for decrypting a capture that spans rekeys). */
   private readonly history: ChildSaResult[] = [];
+  private readonly local: Uint8Array;
+  private readonly remote: Uint8Array;
 
   constructor(
-    private readonly provider: CryptoProvider,
+    provider: CryptoProvider,
     private readonly localAddress: string,
     private readonly remoteAddress: string,
-  ) {}
-
-  private drop(reason: DropReason, sa?: PathSa): undefined {
-    this.dropCounts.set(reason, (this.dropCounts.get(reason) ?? 0) + 1);
-    if (sa !== undefined) sa.counters.inDrops++;
-    return undefined;
+  ) {
+    // The kernel already decremented the TTL of what it forwarded into the TUN device.
+    this.engine = new EspEngine({ provider, random: secureRandom, replayWindowSize: 1024, forwarding: false });
+    this.local = parseIpAddress(localAddress)!;
+    this.remote = parseIpAddress(remoteAddress)!;
   }
 
-  /** Installs both directions of `child`; outbound traffic moves to it at once. */
+  private saJson(child: ChildSaResult, direction: 'inbound' | 'outbound') {
+    const t = child.transforms;
+    const keys = child[direction];
+    const [source, destination] = direction === 'outbound' ? [this.localAddress, this.remoteAddress] : [this.remoteAddress, this.localAddress];
+    const icv = t.encr.id === EncrId.ENCR_AES_GCM_8 ? 8 : t.encr.id === EncrId.ENCR_AES_GCM_12 ? 12 : 16;
+    return parseSa({
+      protocol: 'esp',
+      spi: `0x${toHex(direction === 'outbound' ? child.outboundSpi : child.inboundSpi)}`,
+      mode: 'tunnel',
+      encryption: registryName(EncrId, t.encr.id),
+      encryptionKey: toHex(keys.encr),
+      icvLength: icv,
+      integrity: t.integ === undefined || t.integ === IntegId.NONE ? null : registryName(IntegId, t.integ),
+      integrityKey: keys.integ.length > 0 ? toHex(keys.integ) : null,
+      esn: false,
+      sequence: 1,
+      tunnel: { source, destination },
+    });
+  }
+
+  /** Installs both directions of `child` in the engine's SAD; outbound traffic moves to it at once. */
   install(child: ChildSaResult, options: { natT: boolean; replaces?: ChildSaResult }): void {
     if (child.mode !== 'tunnel') throw new Error('the gateway carries tunnel-mode Child SAs only');
-    const inbound = aeadFor(this.provider, child, child.inbound.encr);
-    const outbound = aeadFor(this.provider, child, child.outbound.encr);
-    const sa: PathSa = {
-      child,
-      inbound: { spi: child.inboundSpi, ...inbound },
-      outbound: { spi: child.outboundSpi, ...outbound },
-      nextSeq: 1,
-      window: new ReplayWindow({ size: 1024, start: 1 }),
-      natT: options.natT,
-      counters: { inPackets: 0, inBytes: 0, outPackets: 0, outBytes: 0, inDrops: 0 },
-    };
+    const inbound = this.saJson(child, 'inbound');
+    const outbound = this.saJson(child, 'outbound');
+    this.engine.addInboundSa(inbound, { selectors: inboundSelectors(child), destination: this.localAddress });
+    this.engine.addOutboundSa(outbound);
+    const sa: PathSa = { child, inSpi: inbound.spi, outSpi: outbound.spi, natT: options.natT, counters: { inPackets: 0, inBytes: 0, outPackets: 0, outBytes: 0, inDrops: 0 } };
     this.sas.push(sa);
+    this.bySpi.set(sa.inSpi, sa);
     this.history.push(child);
-    this.bySpi.set(toHex(child.inboundSpi), sa);
   }
 
   remove(child: ChildSaResult): void {
     const i = this.sas.findIndex((s) => s.child === child);
     if (i < 0) return;
-    this.sas.splice(i, 1);
-    this.bySpi.delete(toHex(child.inboundSpi));
+    const [sa] = this.sas.splice(i, 1);
+    this.bySpi.delete(sa.inSpi);
+    this.engine.removeInboundSa(sa.inSpi);
+    this.engine.removeOutboundSa(sa.outSpi);
   }
 
   counters(child: ChildSaResult): ChildCounters {
@@ -166,8 +184,12 @@ export class EspPath {
     return sa === undefined ? { inPackets: 0, inBytes: 0, outPackets: 0, outBytes: 0, inDrops: 0 } : { ...sa.counters };
   }
 
+  /** Drop counters that are not zero: the engine's (by EspDropReason) and the outbound policy's. */
   drops(): Record<string, number> {
-    return Object.fromEntries(this.dropCounts);
+    const out: Record<string, number> = {};
+    for (const [k, v] of Object.entries(this.engine.counters)) if (v > 0) out[k] = v;
+    if (this.noSa > 0) out[DropReason.NO_SA] = (out[DropReason.NO_SA] ?? 0) + this.noSa;
+    return out;
   }
 
   /**
@@ -183,69 +205,45 @@ export class EspPath {
         break;
       }
     }
-    if (sa === undefined) return this.drop(DropReason.NO_SA);
-    const nh = inner[0] >> 4 === 6 ? NEXT_HEADER_IPV6 : NEXT_HEADER_IPV4;
-    if (sa.nextSeq > 0xffffffff) return this.drop(DropReason.SEQUENCE_EXHAUSTED);
-    const seq = sa.nextSeq++;
-    const padLength = (4 - ((inner.length + 2) % 4)) % 4;
-    const plain = new Uint8Array(inner.length + padLength + 2);
-    plain.set(inner, 0);
-    for (let i = 1; i <= padLength; i++) plain[inner.length + i - 1] = i;
-    plain[plain.length - 2] = padLength;
-    plain[plain.length - 1] = nh;
-    const header = new Uint8Array(8 + IV);
-    header.set(sa.outbound.spi, 0);
-    const dv = new DataView(header.buffer);
-    dv.setUint32(4, seq);
-    // IV: the 64-bit counter (unique per SA, RFC 4106 §3.1).
-    dv.setUint32(8, 0);
-    dv.setUint32(12, seq);
-    const nonce = new Uint8Array(SALT + IV);
-    nonce.set(sa.outbound.salt, 0);
-    nonce.set(header.subarray(8, 16), SALT);
-    const sealed = sa.outbound.aead.seal(nonce, plain, header.subarray(0, 8));
-    const packet = new Uint8Array(header.length + sealed.length);
-    packet.set(header, 0);
-    packet.set(sealed, header.length);
+    if (sa === undefined) {
+      this.noSa++;
+      return undefined;
+    }
+    const r = this.engine.protect(sa.outSpi, inner);
+    if (!r.ok) return undefined;
     sa.counters.outPackets++;
     sa.counters.outBytes += inner.length;
-    return { packet, natT: sa.natT };
+    // The engine's outer IPv4 header is replaced by the kernel's on the way out.
+    return { packet: r.packet.subarray((r.packet[0] & 0x0f) * 4), natT: sa.natT };
   }
 
   /** RFC 4303 §3.4 for an ESP packet (SPI first): the inner packet, or undefined when dropped (counted). */
-  unprotect(packet: Uint8Array): Uint8Array | undefined {
-    if (packet.length < 8 + IV + ICV + 4) return this.drop(DropReason.MALFORMED);
-    const sa = this.bySpi.get(toHex(packet.subarray(0, 4)));
-    if (sa === undefined) return this.drop(DropReason.UNKNOWN_SPI);
-    const seq = ((packet[4] << 24) | (packet[5] << 16) | (packet[6] << 8) | packet[7]) >>> 0;
-    // §3.4.3: the replay check comes before the integrity check, the window update after it.
-    const check = sa.window.check(0, seq);
-    if (check === ReplayCheck.REPLAY) return this.drop(DropReason.REPLAY, sa);
-    if (check === ReplayCheck.TOO_OLD || seq === 0) return this.drop(DropReason.TOO_OLD, sa);
-    const nonce = new Uint8Array(SALT + IV);
-    nonce.set(sa.inbound.salt, 0);
-    nonce.set(packet.subarray(8, 16), SALT);
-    const plain = sa.inbound.aead.open(nonce, packet.subarray(16), packet.subarray(0, 8));
-    if (plain === null) return this.drop(DropReason.ICV_FAILURE, sa);
-    sa.window.update(0, seq);
-    const padLength = plain[plain.length - 2];
-    const nh = plain[plain.length - 1];
-    const end = plain.length - 2 - padLength;
-    if (end < 0) return this.drop(DropReason.BAD_PADDING, sa);
-    for (let i = 1; i <= padLength; i++) if (plain[end + i - 1] !== i) return this.drop(DropReason.BAD_PADDING, sa);
-    if (nh !== NEXT_HEADER_IPV4 && nh !== NEXT_HEADER_IPV6) return this.drop(DropReason.BAD_NEXT_HEADER, sa);
-    const inner = plain.subarray(0, end);
-    if (inner.length < 20 || inner[0] >> 4 !== (nh === NEXT_HEADER_IPV4 ? 4 : 6)) return this.drop(DropReason.MALFORMED, sa);
-    if (!selectorsMatch(inner, false, sa.child.localTs, sa.child.remoteTs)) return this.drop(DropReason.SELECTOR_MISMATCH, sa);
-    sa.counters.inPackets++;
-    sa.counters.inBytes += inner.length;
-    return inner;
+  unprotect(esp: Uint8Array): Uint8Array | undefined {
+    const packet = new Uint8Array(20 + esp.length);
+    packet[0] = 0x45;
+    packet[2] = packet.length >> 8;
+    packet[3] = packet.length & 0xff;
+    packet[8] = 64;
+    packet[9] = 50;
+    packet.set(this.remote, 12);
+    packet.set(this.local, 16);
+    packet.set(esp, 20);
+    setIpv4HeaderChecksum(packet, 0);
+    const r = this.engine.unprotect(packet);
+    const sa = r.spi === undefined ? undefined : this.bySpi.get(r.spi);
+    if (!r.ok) {
+      if (sa !== undefined) sa.counters.inDrops++;
+      return undefined;
+    }
+    if (sa !== undefined) {
+      sa.counters.inPackets++;
+      sa.counters.inBytes += r.packet.length;
+    }
+    return r.packet;
   }
 
   /** Wireshark `esp_sa` rows (both directions) of every Child SA installed so far. */
   wiresharkRows(): string[] {
-    const local = parseIpAddress(this.localAddress)!;
-    const remote = parseIpAddress(this.remoteAddress)!;
-    return this.history.flatMap((c) => espSaRows(c, local, remote) ?? []);
+    return this.history.flatMap((c) => espSaRows(c, this.local, this.remote) ?? []);
   }
 }

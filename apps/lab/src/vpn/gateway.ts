@@ -51,6 +51,9 @@ export interface GatewayOptions {
 
 type Session = IkeInitiatorSession | IkeResponderSession;
 
+/** Pause before an initiation that got no answer is tried again. */
+const RETRY_MS = 5000;
+
 interface InstalledChild {
   sa: ChildSaResult;
   session: Session;
@@ -117,6 +120,7 @@ export class VpnGateway {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly forceEncapsulation: boolean;
   private stopping = false;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private rekeys = 0;
   private readonly started = monotonicClock.now();
   private readonly waiters: { match: (e: IkeEvent) => boolean; resolve: (e: IkeEvent) => void }[] = [];
@@ -309,6 +313,15 @@ export class VpnGateway {
       case 'failed':
         this.log(`IKE SA failed: ${e.error.message}`);
         this.dropChildrenOf(session);
+        // start_action = start: an initiation that got no answer (the peer not up yet) is tried
+        // again, as charon retries its start; a refusal by the peer is not.
+        if (this.config.initiate && session instanceof IkeInitiatorSession && session.ikeSa === undefined && !this.stopping) {
+          this.log(`initiating again in ${RETRY_MS / 1000} s`);
+          this.retryTimer = setTimeout(() => {
+            this.retryTimer = undefined;
+            if (!this.stopping && !this.sessions.some((s) => s.session.state === 'established')) this.initiate();
+          }, RETRY_MS);
+        }
         break;
       default:
         break;
@@ -467,6 +480,8 @@ export class VpnGateway {
   }
 
   private teardown(): void {
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     for (const c of [...this.children]) this.uninstall(c.sa, 'gateway stopping');
