@@ -1,10 +1,11 @@
 /**
- * The gateway's ESP path, no privileges needed: two IKE sessions of @layersec/ikev2 negotiate a
- * Child SA in memory (IKE_SA_INIT, IKE_AUTH with PSK), each side's EspPath installs it, and inner
- * packets cross from one to the other. Checked: the round trip, RFC 4303 §2.4 padding, the drops
- * (replay, ICV failure on every single-bit flip of a packet, unknown SPI, selectors on both
- * sides), that tshark's esp_sa rows describe the SA, and that a rekeyed pair keeps the old
- * inbound SA working until it is removed.
+ * The gateway's ESP path (Child SAs in @layersec/esp's engine), no privileges needed: two IKE
+ * sessions of @layersec/ikev2 negotiate a Child SA in memory (IKE_SA_INIT, IKE_AUTH with PSK),
+ * each side's EspPath installs it, and inner packets cross from one to the other — AES-GCM-128/256,
+ * ChaCha20-Poly1305 and AES-CBC with HMAC-SHA2-256. Checked: the round trip and RFC 4303 §2.4
+ * padding, the drops (replay, every single-bit flip of a packet, unknown SPI, selectors on both
+ * sides), tshark's esp_sa rows, and that a rekeyed pair keeps the old inbound SA working until it
+ * is removed.
  */
 import { nobleProvider, secureRandom } from '@layersec/crypto-primitives';
 import { nodeProvider } from '@layersec/crypto-primitives/node';
@@ -78,7 +79,7 @@ function udp(src: string, dst: string, payload: Uint8Array): Uint8Array {
   return p;
 }
 
-describe.each(['aes128gcm16', 'aes256gcm16', 'chacha20poly1305'])('gateway ESP path with %s', (proposal) => {
+describe.each(['aes128gcm16', 'aes256gcm16', 'chacha20poly1305', 'aes128-sha256'])('gateway ESP path with %s', (proposal) => {
   let childA: ChildSaResult;
   let childB: ChildSaResult;
   let a: EspPath;
@@ -101,8 +102,10 @@ describe.each(['aes128gcm16', 'aes256gcm16', 'chacha20poly1305'])('gateway ESP p
       const inner = udp('10.10.1.7', '10.10.2.9', new Uint8Array(n).fill(0xab));
       const out = a.protect(inner)!;
       expect(out.natT).toBe(false);
-      // SPI | Seq | IV(8) | ciphertext (inner, padding, Pad Length, Next Header) | ICV(16)
-      expect(out.packet.length).toBe(16 + Math.ceil((inner.length + 2) / 4) * 4 + 16);
+      // SPI | Seq | IV | ciphertext (inner, padding, Pad Length, Next Header) | ICV(16): AEADs
+      // have an 8-byte IV and pad to 4 bytes, AES-CBC a 16-byte IV and 16-byte blocks.
+      const [iv, block] = proposal.startsWith('aes128-') ? [16, 16] : [8, 4];
+      expect(out.packet.length).toBe(8 + iv + Math.ceil((inner.length + 2) / block) * block + 16);
       expect([...out.packet.subarray(0, 4)]).toEqual([...childA.outboundSpi]);
       expect(new DataView(out.packet.buffer, out.packet.byteOffset).getUint32(4)).toBe(n + 1);
       expect(b.unprotect(out.packet)).toEqual(inner);
