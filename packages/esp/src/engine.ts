@@ -10,11 +10,12 @@
  * Every inbound failure is an EspDropReason with a counter; nothing throws out of `unprotect`.
  */
 import { ReplayCheck, ReplayWindow } from '@layersec/wire';
-import type { CryptoProvider, RandomSource } from '@layersec/crypto-primitives';
+import type { CryptoProvider, Mac, RandomSource } from '@layersec/crypto-primitives';
+import { AH_FIXED_LENGTH, ahLength, zeroMutableFields } from './ah.js';
 import { IpProtocol, NAT_T_PORT } from './constants.js';
 import { EspDropReason, newDropCounters, type DropCounters } from './drops.js';
 import { IPV6_HEADER_LENGTH, ipv6HeaderChain, onesComplementSum, parseIpAddress, setIpv4HeaderChecksum } from './ip.js';
-import type { SecurityAssociation } from './sa.js';
+import { INTEGRITY_INFO, type SecurityAssociation } from './sa.js';
 import { CompiledSelector, packetSelectors, type SecurityPolicyDatabase, type TrafficSelector } from './spd.js';
 import { createEspTransform, type EspTransform } from './transforms.js';
 
@@ -92,7 +93,10 @@ export type UnprotectResult =
 
 interface SaState {
   readonly sa: SecurityAssociation;
-  readonly transform: EspTransform;
+  /** ESP SAs: the transform. */
+  readonly transform: EspTransform | null;
+  /** AH SAs: the HMAC that makes the ICV (RFC 4302 §2.6). */
+  readonly mac: Mac | null;
   readonly direction: 'inbound' | 'outbound';
   /** Next sequence number to send (outbound), as two 32-bit halves. */
   seqHi: number;
@@ -211,15 +215,22 @@ export class EspEngine {
   }
 
   private state(sa: SecurityAssociation, direction: 'inbound' | 'outbound', selectors: CompiledSelector[] | null, destination: Uint8Array | null, tfcPadTo: number): SaState {
-    if (sa.protocol !== 'esp') throw new RangeError('EspEngine carries ESP SAs; AH SAs go to AhEngine');
-    const transform = createEspTransform(this.options.provider, sa);
-    if (transform.confidentialityOnly && !this.options.allowConfidentialityOnly) {
+    let transform: EspTransform | null = null;
+    let mac: Mac | null = null;
+    if (sa.protocol === 'ah') {
+      if (!sa.integrity || !sa.integrityKey) throw new RangeError('an AH SA needs an integrity algorithm and key');
+      const info = INTEGRITY_INFO[sa.integrity];
+      mac = this.options.provider.hmac(info.hash, sa.integrityKey, info.icvLength);
+      if (sa.udpEncapsulation) throw new RangeError('AH is not UDP-encapsulated (RFC 3948 covers ESP only)');
+    } else transform = createEspTransform(this.options.provider, sa);
+    if (transform?.confidentialityOnly && !this.options.allowConfidentialityOnly) {
       throw new RangeError('ESP without integrity is refused (RFC 4303 §3.2; allowConfidentialityOnly for test packets)');
     }
     const seq = sa.sequence;
     return {
       sa,
       transform,
+      mac,
       direction,
       seqHi: Number(seq >> 32n),
       seqLo: Number(seq & 0xffff_ffffn),
@@ -326,7 +337,7 @@ export class EspEngine {
   dummyPacket(spi: number, length: number): ProtectResult {
     const st = this.outbound.get(spi);
     if (!st) return this.drop(EspDropReason.NO_SA);
-    if (!st.tunnelSource || !st.tunnelDestination) return this.drop(EspDropReason.UNSUPPORTED);
+    if (!st.tunnelSource || !st.tunnelDestination || st.sa.protocol === 'ah') return this.drop(EspDropReason.UNSUPPORTED);
     const payload = this.options.random.randomBytes(length);
     return this.encapsulate(st, payload, null, true);
   }
@@ -350,7 +361,8 @@ export class EspEngine {
     if (this.expired(st)) return this.drop(EspDropReason.SA_EXPIRED);
     // RFC 4303 §3.3.3: the counter never cycles; at its end the SA must be rekeyed.
     if (st.exhausted) return this.drop(EspDropReason.SEQUENCE_EXHAUSTED);
-    const t = st.transform;
+    if (sa.protocol === 'ah') return this.encapsulateAh(st, packet, layout!);
+    const t = st.transform!;
     const tunnel = sa.mode === 'tunnel';
     const udp = sa.udpEncapsulation;
 
@@ -530,6 +542,8 @@ export class EspEngine {
         return { ok: false, reason: EspDropReason.IKE_MESSAGE, ike: packet.subarray(body + 4, end) };
       }
       esp = body;
+    } else if (layout.protocol === IpProtocol.AH) {
+      return this.unprotectAh(packet, layout);
     } else if (layout.protocol !== IpProtocol.ESP) {
       return this.drop(EspDropReason.NOT_IPSEC);
     }
@@ -537,9 +551,9 @@ export class EspEngine {
 
     // RFC 4303 §3.4.2: SA lookup by SPI, destination and protocol.
     const spi = readU32(packet, esp);
-    const st = this.lookupInbound(spi, packet, layout.version);
+    const st = this.lookupInbound(spi, 'esp', packet, layout.version);
     if (!st) return { ...this.drop(EspDropReason.UNKNOWN_SPI), spi };
-    const t = st.transform;
+    const t = st.transform!;
     const minimum = 8 + t.ivLength + 2 + t.icvLength;
     const ctLength = end - esp - 8 - t.ivLength - t.icvLength;
     if (end - esp < minimum || (t.blockSize > 4 && ctLength % t.blockSize !== 0)) return { ...this.drop(EspDropReason.MALFORMED), spi };
@@ -597,12 +611,113 @@ export class EspEngine {
     return { ok: true, packet: out, spi, sequenceHigh: seqHi, sequenceLow: seqLo };
   }
 
-  private lookupInbound(spi: number, packet: Uint8Array, version: 4 | 6): SaState | undefined {
+  /**
+   * AH outbound (RFC 4302 §3.1-§3.3): transport mode inserts AH after the IP header (IPv6: after
+   * the extension headers); tunnel mode builds a new outer header. The ICV is the HMAC of the
+   * packet with mutable fields and the ICV field zeroed, then the ESN high half (§3.3.3.1).
+   */
+  private encapsulateAh(st: SaState, packet: Uint8Array, layout: IpLayout): ProtectResult {
+    const sa = st.sa;
+    const mac = st.mac!;
+    const tunnel = sa.mode === 'tunnel';
+    const outerVersion: 4 | 6 = tunnel ? (st.tunnelSource!.length === 4 ? 4 : 6) : layout.version;
+    const headerLength = tunnel ? (outerVersion === 4 ? 20 : IPV6_HEADER_LENGTH) : layout.headerEnd;
+    const innerStart = tunnel ? 0 : layout.headerEnd;
+    const innerEnd = layout.end;
+    const nextHeader = tunnel ? (layout.version === 4 ? IpProtocol.IPV4 : IpProtocol.IPV6) : layout.protocol;
+    const ahLen = ahLength(mac.outputLength, outerVersion);
+    const total = headerLength + ahLen + (innerEnd - innerStart);
+    if (total > 0xffff + (outerVersion === 6 ? IPV6_HEADER_LENGTH : 0)) return this.drop(EspDropReason.TOO_BIG);
+    if (tunnel && this.options.forwarding && packet[layout.version === 4 ? 8 : 7] <= 1) return this.drop(EspDropReason.TTL_EXCEEDED);
+    const out = new Uint8Array(total);
+    if (tunnel) this.writeOuterHeader(st, out, outerVersion, total, packet, layout.version, IpProtocol.AH);
+    else {
+      out.set(packet.subarray(0, headerLength), 0);
+      out[layout.nextHeaderOffset] = IpProtocol.AH;
+      setIpLength(out, outerVersion, total);
+      if (outerVersion === 4) setIpv4HeaderChecksum(out, 0);
+    }
+    const ah = headerLength;
+    // RFC 4302 §2: Next Header, Payload Len (32-bit words minus 2), RESERVED, SPI, Sequence Number.
+    out[ah] = nextHeader;
+    out[ah + 1] = ahLen / 4 - 2;
+    writeU32(out, ah + 4, sa.spi);
+    writeU32(out, ah + 8, st.seqLo);
+    out.set(packet.subarray(innerStart, innerEnd), ah + ahLen);
+    if (tunnel && this.options.forwarding) {
+      const inner = ah + ahLen;
+      if (layout.version === 4) {
+        out[inner + 8]--;
+        setIpv4HeaderChecksum(out, inner);
+      } else out[inner + 7]--;
+    }
+    const zeroed = out.slice();
+    if (!zeroMutableFields(zeroed, ah, mac.outputLength)) return this.drop(EspDropReason.UNSUPPORTED);
+    out.set(mac.compute(zeroed, this.esnHigh(sa.esn, st.seqHi)), ah + AH_FIXED_LENGTH);
+    this.advanceSequence(st);
+    this.account(st, innerEnd - innerStart);
+    return { ok: true, packet: out };
+  }
+
+  private esnHigh(esn: boolean, seqHi: number): Uint8Array {
+    const b = new Uint8Array(esn ? 4 : 0);
+    if (esn) writeU32(b, 0, seqHi);
+    return b;
+  }
+
+  /** AH inbound (RFC 4302 §3.4): SPI → anti-replay → ICV (constant time) → window → selectors. */
+  private unprotectAh(packet: Uint8Array, layout: IpLayout): UnprotectResult {
+    const ah = layout.headerEnd;
+    const end = layout.end;
+    if (ah + AH_FIXED_LENGTH > end) return this.drop(EspDropReason.MALFORMED);
+    const spi = readU32(packet, ah + 4);
+    const st = this.lookupInbound(spi, 'ah', packet, layout.version);
+    if (!st) return { ...this.drop(EspDropReason.UNKNOWN_SPI), spi };
+    const mac = st.mac!;
+    const ahLen = (packet[ah + 1] + 2) * 4;
+    if (ahLen !== ahLength(mac.outputLength, layout.version) || ah + ahLen > end) return { ...this.drop(EspDropReason.MALFORMED), spi };
+    if (this.expired(st)) return { ...this.drop(EspDropReason.SA_EXPIRED), spi };
+    const seqLo = readU32(packet, ah + 8);
+    const window = st.window!;
+    let seqHi = 0;
+    if (st.sa.esn) {
+      seqHi = window.inferHigh(seqLo);
+      if (seqHi < 0) return { ...this.drop(EspDropReason.TOO_OLD), spi };
+    }
+    const replay = window.check(seqHi, seqLo);
+    if (replay === ReplayCheck.REPLAY) return { ...this.drop(EspDropReason.REPLAY), spi };
+    if (replay === ReplayCheck.TOO_OLD) return { ...this.drop(EspDropReason.TOO_OLD), spi };
+    const zeroed = packet.slice(0, end);
+    if (!zeroMutableFields(zeroed, ah, mac.outputLength)) return { ...this.drop(EspDropReason.UNSUPPORTED), spi };
+    const icv = packet.subarray(ah + AH_FIXED_LENGTH, ah + AH_FIXED_LENGTH + mac.outputLength);
+    if (!mac.verify(icv, zeroed, this.esnHigh(st.sa.esn, seqHi))) return { ...this.drop(EspDropReason.ICV_FAILURE), spi };
+    window.update(seqHi, seqLo);
+    const nextHeader = packet[ah];
+    let out: Uint8Array;
+    if (st.sa.mode === 'tunnel') {
+      const inner = this.innerPacket(packet.slice(ah + ahLen, end), end - ah - ahLen, nextHeader, packet, layout.version);
+      if (typeof inner === 'string') return { ...this.drop(inner), spi };
+      out = inner;
+    } else {
+      out = new Uint8Array(ah + (end - ah - ahLen));
+      out.set(packet.subarray(0, ah), 0);
+      out.set(packet.subarray(ah + ahLen, end), ah);
+      out[layout.nextHeaderOffset] = nextHeader;
+      setIpLength(out, layout.version, out.length);
+      if (layout.version === 4) setIpv4HeaderChecksum(out, 0);
+    }
+    if (!this.selectorsMatch(st, out)) return { ...this.drop(EspDropReason.SELECTOR_MISMATCH), spi };
+    this.account(st, out.length);
+    return { ok: true, packet: out, spi, sequenceHigh: seqHi, sequenceLow: seqLo };
+  }
+
+  private lookupInbound(spi: number, protocol: 'esp' | 'ah', packet: Uint8Array, version: 4 | 6): SaState | undefined {
     const list = this.inbound.get(spi);
     if (!list) return undefined;
     const dstOffset = version === 4 ? 16 : 24;
     const dstLength = version === 4 ? 4 : 16;
     for (const st of list) {
+      if (st.sa.protocol !== protocol) continue;
       if (st.destination === null) return st;
       if (st.destination.length === dstLength && bytesEqual(st.destination, packet, dstOffset)) return st;
     }
