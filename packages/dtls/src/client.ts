@@ -174,6 +174,9 @@ class ExpectServerHello implements HandshakeState {
     if (m.msg_type === HELLO_VERIFY_REQUEST) {
       const hvr = decodeHelloVerifyRequest(m.body);
       if (hvr.cookie.length === 0) fail(AlertDescription.illegal_parameter, 'HelloVerifyRequest with an empty cookie');
+      // The HelloVerifyRequest came from a stateless server whose later records may reuse its
+      // sequence number; it does not count for the connection's replay window.
+      c.records.resetReadWindow(0);
       c.sendClientHello(hvr.cookie);
       return new ExpectServerHello(c, true);
     }

@@ -135,7 +135,7 @@ export abstract class DtlsConnection {
     this.guard(() => {
       let oldSeen = false;
       let newMessage = false;
-      for (const rec of this.records.open(datagram)) {
+      for (const rec of this.records.openEach(datagram)) {
         if (this.isClosed()) return;
         switch (rec.type) {
           case ContentType.handshake: {

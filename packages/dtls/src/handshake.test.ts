@@ -2,38 +2,15 @@
  * DTLS 1.2 between our client and server in memory (virtual clock, seeded randomness): every
  * suite family, cookies, fragmentation at a small PMTU, resumption, close_notify, refusals.
  */
-import { nobleProvider, seededRandom, type CryptoProvider } from '@layersec/crypto-primitives';
+import { nobleProvider } from '@layersec/crypto-primitives';
 import { nodeProvider } from '@layersec/crypto-primitives/node';
 import { AlertDescription, CipherSuite, x509Verifier } from '@layersec/tls';
 import { utf8 } from '@layersec/wire';
-import { DtlsClient, type DtlsClientConfig } from './client.js';
+import type { DtlsClient } from './client.js';
 import type { DtlsEvent } from './config.js';
-import { DtlsServer, type DtlsServerConfig } from './server.js';
-import { identity, testTrustStore } from './test-support/pki.js';
-import { CLIENT_ADDRESS, VirtualNetwork, type Impairments } from './test-support/network.js';
-
-const trust = testTrustStore();
+import type { DtlsServer } from './server.js';
+import { CLIENT_ADDRESS, setup } from './test-support/network.js';
 const psk = { identity: utf8('client1'), key: Uint8Array.from({ length: 16 }, (_, i) => i + 1) };
-
-export function setup(
-  provider: CryptoProvider,
-  opts: { cert?: string; server?: Partial<DtlsServerConfig>; client?: Partial<DtlsClientConfig>; impair?: Impairments; seed?: string } = {},
-) {
-  const seed = opts.seed ?? 'dtls';
-  const net = new VirtualNetwork(`${seed}/net`, opts.impair);
-  const now = () => net.now;
-  const id = identity(opts.cert ?? 'server-ecdsa-p256');
-  const server = new DtlsServer({ provider, random: seededRandom(`${seed}/server`), now, certificateChain: id.chain, privateKey: id.key, ...opts.server });
-  const client = new DtlsClient({
-    provider,
-    random: seededRandom(`${seed}/client`),
-    now,
-    serverName: 'localhost',
-    verifier: x509Verifier({ trustAnchors: trust, provider }),
-    ...opts.client,
-  });
-  return { net, server, client };
-}
 
 const established = (c: DtlsClient, s: DtlsServer) => () => c.phase === 'established' && s.connection(CLIENT_ADDRESS)?.phase === 'established';
 const data = (ev: DtlsEvent[]) => ev.flatMap((e) => (e.type === 'data' ? [new TextDecoder().decode(e.data)] : []));
@@ -83,7 +60,7 @@ describe.each([
     expect(server.connection(CLIENT_ADDRESS)?.session?.pskIdentity).toEqual(psk.identity);
   });
 
-  it('a wrong PSK fails the handshake on the Finished (decrypt_error or a dropped Finished)', () => {
+  it('a wrong PSK: the client Finished fails integrity at the server (dropped, counted), the client gives up', () => {
     const { net, server, client } = setup(provider, {
       server: { certificateChain: undefined, privateKey: undefined, psk: { lookup: () => new Uint8Array(16).fill(9) } },
       client: { psk, verifier: undefined, retransmit: { maxRetransmissions: 2 } },
@@ -91,7 +68,9 @@ describe.each([
     client.start();
     net.run(client, server, () => client.phase === 'closed');
     expect(client.phase).toBe('closed');
-    expect(client.session).toBeUndefined();
+    expect(client.error?.description).toBe(AlertDescription.handshake_failure);
+    expect(client.flights.retransmissions).toBe(2);
+    expect(server.connection(CLIENT_ADDRESS)?.records.stats.dropped.bad_record_mac).toBe(3);
     expect(server.connection(CLIENT_ADDRESS)?.session).toBeUndefined();
   });
 

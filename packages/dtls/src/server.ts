@@ -185,6 +185,9 @@ export class DtlsServerConnection extends DtlsConnection {
   /** @internal The verified ClientHello the listener accepted. */
   acceptClientHello(ch: DtlsClientHello, body: Uint8Array, messageSeq: number, recordSeq: number): void {
     this.records.markReceived(0, recordSeq);
+    // RFC 6347 §4.2.1: the HelloVerifyRequest took the first ClientHello's record sequence number;
+    // our epoch-0 records continue from the one of the ClientHello we answer, so none repeats.
+    this.records.setWriteSequence(0, recordSeq);
     this.reassembler.expect(messageSeq + 1);
     // RFC 6347 §4.2.2: after a HelloVerifyRequest (message_seq 0), the ServerHello takes the
     // message_seq of the ClientHello it answers.

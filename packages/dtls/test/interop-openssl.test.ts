@@ -66,7 +66,7 @@ describe('our DTLS client against openssl s_server -dtls1_2', () => {
 });
 
 describe('openssl s_client -dtls1_2 against our DTLS server', () => {
-  async function run(config: Parameters<typeof createServer>[0], clientArgs: Parameters<typeof startOpensslClient>[0] extends infer O ? Partial<O> : never, expectCipher: string) {
+  async function run(config: Omit<Parameters<typeof createServer>[0], 'provider'>, clientArgs: Parameters<typeof startOpensslClient>[0] extends infer O ? Partial<O> : never, expectCipher: string) {
     const server = createServer({ provider, ...config });
     const port = await server.listen(0);
     const echoed: string[] = [];
@@ -78,7 +78,7 @@ describe('openssl s_client -dtls1_2 against our DTLS server', () => {
     });
     let client: Peer | undefined;
     try {
-      client = startOpensslClient({ tls: 'dtls1.2', port, ...clientArgs });
+      client = startOpensslClient({ ...clientArgs, tls: 'dtls1.2', port });
       await client.waitForOutput(/Cipher is/, { timeoutMs: 15_000 });
       expect(client.stdout()).toMatch(new RegExp(`Cipher is ${expectCipher}`));
       await client.write('echo me\n');

@@ -84,6 +84,21 @@ export class DtlsRecordLayer {
     for (const e of [...this.readEpochs.keys()]) if (e < epoch - 1) this.readEpochs.delete(e);
   }
 
+  /**
+   * Continues writing `epoch` at `sequenceNumber`: a server that answered a ClientHello
+   * statelessly goes on from that ClientHello's record sequence number (RFC 6347 §4.2.1).
+   */
+  setWriteSequence(epoch: number, sequenceNumber: number): void {
+    if (!this.writeKeys.has(epoch)) throw new RangeError(`no write keys for epoch ${epoch}`);
+    this.writeSeq.set(epoch, sequenceNumber);
+  }
+
+  /** Forgets the records seen in epoch 0 (a HelloVerifyRequest belongs to no connection, RFC 6347 §4.2.1). */
+  resetReadWindow(epoch: number): void {
+    const e = this.readEpochs.get(epoch);
+    if (e) this.readEpochs.set(epoch, { protection: e.protection, window: this.newWindow() });
+  }
+
   /** Marks a record as received (the ClientHello a stateless server answered before this layer existed). */
   markReceived(epoch: number, sequenceNumber: number): void {
     const e = this.readEpochs.get(epoch);
@@ -117,14 +132,20 @@ export class DtlsRecordLayer {
    * replay window moves only for records whose integrity has been verified (RFC 6347 §4.1.2.6).
    */
   open(datagram: Uint8Array): OpenedRecord[] {
+    return [...this.openEach(datagram)];
+  }
+
+  /**
+   * Opens the records of a datagram one at a time, so that keys installed while handling one
+   * record (ClientKeyExchange) already open the next (Finished under the new epoch).
+   */
+  *openEach(datagram: Uint8Array): Generator<OpenedRecord> {
     const { records, malformedTail } = splitDatagram(datagram);
-    if (malformedTail) this.stats.dropped.malformed++;
-    const out: OpenedRecord[] = [];
     for (const r of records) {
       const opened = this.openRecord(r);
-      if (opened) out.push(opened);
+      if (opened) yield opened;
     }
-    return out;
+    if (malformedTail) this.stats.dropped.malformed++;
   }
 
   private openRecord(r: DtlsRecord): OpenedRecord | undefined {

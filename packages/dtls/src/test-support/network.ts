@@ -5,7 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseCertificates, seededRandom, type RandomSource } from '@layersec/crypto-primitives';
-import { CA_FILE } from './pki.js';
+import { x509Verifier } from '@layersec/tls';
+import { type CryptoProvider } from '@layersec/crypto-primitives';
+import { DtlsClient as Client, type DtlsClientConfig } from '../client.js';
+import { DtlsServer as Server, type DtlsServerConfig } from '../server.js';
+import { CA_FILE, identity, testTrustStore } from './pki.js';
 import type { DtlsClient } from '../client.js';
 import type { DtlsEvent } from '../config.js';
 import type { DtlsServer } from '../server.js';
@@ -116,3 +120,25 @@ export class VirtualNetwork {
     return steps;
   }
 }
+
+/** A client and a server (ECDSA P-256 certificate by default) on a VirtualNetwork, each with its own seeded randomness. */
+export function setup(
+  provider: CryptoProvider,
+  opts: { cert?: string; server?: Partial<DtlsServerConfig>; client?: Partial<DtlsClientConfig>; impair?: Impairments; seed?: string } = {},
+) {
+  const seed = opts.seed ?? 'dtls';
+  const net = new VirtualNetwork(`${seed}/net`, opts.impair);
+  const now = () => net.now;
+  const id = identity(opts.cert ?? 'server-ecdsa-p256');
+  const server = new Server({ provider, random: seededRandom(`${seed}/server`), now, certificateChain: id.chain, privateKey: id.key, ...opts.server });
+  const client = new Client({
+    provider,
+    random: seededRandom(`${seed}/client`),
+    now,
+    serverName: 'localhost',
+    verifier: x509Verifier({ trustAnchors: testTrustStore(), provider }),
+    ...opts.client,
+  });
+  return { net, server, client };
+}
+
