@@ -49,6 +49,11 @@ export interface CapturedPacket {
   tcp?: TcpView;
   udp?: UdpView;
   esp?: EspView;
+  /**
+   * Set in the lab's view of an encapsulated packet (`Capture.revealed`): `bytes` is then the inner
+   * packet the lab put in, and this the length of what crossed the wire.
+   */
+  wireLength?: number;
 }
 
 export function flagNames(flags: number): string {
@@ -97,6 +102,11 @@ export function viewPacket(bytes: Uint8Array): Omit<CapturedPacket, 'number' | '
 /** The packets of one link (or one loopback capture), in the order they were seen. */
 export class Capture {
   readonly packets: CapturedPacket[] = [];
+  /**
+   * The lab's view when packets on the link are encapsulations (ESP) of packets it knows: the
+   * inner packets, numbered and timed as on the wire, with the wire length kept.
+   */
+  readonly revealed: CapturedPacket[] = [];
   private stop: () => void = () => undefined;
 
   private constructor(
@@ -106,17 +116,27 @@ export class Capture {
   ) {}
 
   /** Taps a link of the memory network; packets sent by `clientSideHosts` go toward the server. */
-  static onMemoryLink(network: MemoryNetwork, linkName: string, clientSideHosts: readonly string[]): Capture {
+  static onMemoryLink(
+    network: MemoryNetwork,
+    linkName: string,
+    clientSideHosts: readonly string[],
+    /** The inner packet of an encapsulated one, when the lab made it (ESP hooks). */
+    reveal?: (packet: Uint8Array) => Uint8Array | undefined,
+  ): Capture {
     const c = new Capture(linkName, CAPTURE_EPOCH_MS);
     c.stop = network.tap((t) => {
       if (t.link !== linkName) return;
-      c.packets.push({
+      const p: CapturedPacket = {
         number: c.packets.length + 1,
         timeMs: t.timeMs,
         fromClientSide: clientSideHosts.includes(t.from),
         fate: t.fate,
         ...viewPacket(t.packet),
-      });
+      };
+      c.packets.push(p);
+      if (!reveal) return;
+      const inner = reveal(t.packet);
+      c.revealed.push(inner ? { ...p, ...viewPacket(inner), wireLength: t.packet.length } : p);
     });
     return c;
   }
@@ -139,6 +159,7 @@ export class Capture {
   subset(keep: (p: CapturedPacket) => boolean): Capture {
     const c = new Capture(this.linkName, this.epochMs);
     c.packets.push(...this.packets.filter(keep));
+    c.revealed.push(...this.revealed.filter(keep));
     return c;
   }
 

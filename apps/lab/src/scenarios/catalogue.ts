@@ -74,6 +74,24 @@ export const CATALOGUE: readonly Scenario[] = [
     impairments: LINK, workload: HTTP, measures: ALL, seed: 'tls12-psk-http', standard: true,
   },
   {
+    name: 'esp-tunnel-http',
+    title: 'ESP tunnel mode between two gateways (manually keyed SAs), HTTP-style GET',
+    description:
+      'Plain HTTP between client 10.1.0.10 and server 10.2.0.10, protected by ESP tunnel mode between gw-a and gw-b: @layersec/esp’s engine in the gateways’ packet hooks. ' +
+      'The SAs are keyed by hand (ENCR_AES_GCM_16) until the IKEv2 scenario feeds them; the observer between the gateways reads only the gateways’ addresses and SPIs.',
+    protocol: 'esp', mode: 'tunnel', auth: 'psk', topology: 'gateway-to-gateway', substrates: ['memory'],
+    impairments: LINK, workload: HTTP, measures: ALL, seed: 'esp-tunnel-http', standard: true,
+  },
+  {
+    name: 'esp-transport-http',
+    title: 'ESP transport mode host to host (manually keyed SAs), HTTP-style GET',
+    description:
+      'Plain HTTP between client and server, each host protecting its own packets with ESP transport mode (@layersec/esp’s engine in the hosts’ packet hooks). ' +
+      'SAs keyed by hand (ENCR_AES_GCM_16); the IP header stays in clear, ports do not.',
+    protocol: 'esp', mode: 'transport', auth: 'psk', topology: 'host-to-host', substrates: ['memory'],
+    impairments: LINK, workload: HTTP, measures: ALL, seed: 'esp-transport-http', standard: true,
+  },
+  {
     name: 'ikev2-psk-gateways',
     title: 'IKEv2 between two gateways: IKE_SA_INIT + IKE_AUTH, shared key, first Child SA (tunnel)',
     description:
@@ -112,6 +130,13 @@ export const CATALOGUE: readonly Scenario[] = [
       'Read the TLS run\'s wait and throughput against this one.',
     protocol: 'tcp', mode: 'stream', auth: 'none', topology: 'host-to-host', substrates: ['memory'],
     impairments: LOSSY_LINK, workload: LOSS_BULK, measures: LOSS, seed: LOSS_SEED, standard: true,
+  },
+  {
+    name: 'esp-tunnel-bulk',
+    title: 'ESP tunnel mode between two gateways, 10 MiB download',
+    description: 'The 10 MiB download inside the ESP tunnel: per-packet overhead of the outer header and ESP, throughput and the CPU time of the ESP engine.',
+    protocol: 'esp', mode: 'tunnel', auth: 'psk', topology: 'gateway-to-gateway', substrates: ['memory'],
+    impairments: LINK, workload: BULK, measures: ALL, seed: 'esp-tunnel-bulk', standard: true,
   },
   {
     name: 'tls13-x509-bulk-loss',

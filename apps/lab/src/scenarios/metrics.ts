@@ -28,7 +28,7 @@ export function handshakeMetrics(
       return m;
     }
     m.packets++;
-    m.bytes += p.bytes.length;
+    m.bytes += p.wireLength ?? p.bytes.length;
     if (!isFlight(p)) continue;
     const dir = p.fromClientSide ? 'client' : 'server';
     if (dir === 'server' && last === 'client') {
@@ -50,10 +50,10 @@ export function overheadMetrics(
   let dataPacketBytes = 0;
   let totalBytes = 0;
   for (const p of packets) {
-    totalBytes += p.bytes.length;
+    totalBytes += p.wireLength ?? p.bytes.length;
     if (!isApplicationPacket(p)) continue;
     dataPackets++;
-    dataPacketBytes += p.bytes.length;
+    dataPacketBytes += p.wireLength ?? p.bytes.length;
   }
   return {
     applicationBytes,

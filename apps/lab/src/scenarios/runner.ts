@@ -45,6 +45,7 @@ async function drive(s: Scenario, substrate: SubstrateName): Promise<ScenarioRun
     case 'tls1.3':
     case 'tls1.2':
     case 'tcp':
+    case 'esp':
       if (s.interception) return runInterception(s);
       return substrate === 'loopback' ? runTlsOverLoopback(s) : runTlsOverTcp(s);
     case 'ikev2':
@@ -84,7 +85,7 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Com
     });
     if (files.keylog) tshark.push(['tshark', ...args, '-q', '-z', 'follow,tls,ascii,0'].map(shellQuote).join(' '));
     else if (files.ikev2_decryption_table) tshark.push(['tshark', ...args, '-Y', 'isakmp', '-O', 'isakmp'].map(shellQuote).join(' '));
-    else tshark.push(['tshark', ...args, '-Y', 'esp', '-O', 'esp'].map(shellQuote).join(' '));
+    else tshark.push(['tshark', ...args, '-q', '-z', 'follow,tcp,ascii,0'].map(shellQuote).join(' '));
   } else {
     tshark.push(['tshark', '-r', join(dir, 'capture.pcap'), '-q', '-z', 'follow,tcp,ascii,0'].map(shellQuote).join(' '));
   }

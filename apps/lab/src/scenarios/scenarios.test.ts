@@ -147,3 +147,27 @@ describe('IKEv2 between two gateways', () => {
     expect(c.run.uat.esp_sa.length).toBe(2);
   });
 });
+
+describe('ESP on the memory substrate (manually keyed SAs)', () => {
+  it('tunnel mode: the observer between the gateways reads only their addresses and the SPIs; no handshake beyond TCP\'s', async () => {
+    const r = (await run('esp-tunnel-http')).result;
+    const plain = (await run('tcp-plain-http')).result;
+    expect(r.verified).toBe(true);
+    expect(r.observer.addresses).toEqual(['192.0.2.1', '192.0.2.2']);
+    expect(r.observer.ipProtocols).toEqual(['esp']);
+    expect(r.observer.ports).toEqual([]);
+    expect(r.metrics.handshake.roundTrips).toBe(1);
+    // Outer IPv4 (20) + SPI, sequence (8) + IV (8) + ICV (16) + pad length, next header (2) + padding (0-3).
+    const extra = r.metrics.overhead.bytesPerPacket - plain.metrics.overhead.bytesPerPacket;
+    expect(extra).toBeGreaterThanOrEqual(54);
+    expect(extra).toBeLessThanOrEqual(57);
+  });
+
+  it('transport mode: the hosts\' addresses stay in clear, the ports do not', async () => {
+    const r = (await run('esp-transport-http')).result;
+    expect(r.verified).toBe(true);
+    expect(r.observer.addresses).toEqual(['10.0.0.1', '10.0.0.2']);
+    expect(r.observer.ports).toEqual([]);
+    expect(r.observer.applicationDataVisible).toBe(false);
+  });
+});

@@ -30,6 +30,8 @@ import type { ExplainStep, LadderPacket, PacketLayout, ScenarioRun } from './run
 import type { Scenario } from './scenario.js';
 import { PlainEndpoint, TlsEndpoint } from './tls-endpoint.js';
 import { buildTopology } from './topology.js';
+import { type EspPair, installEsp } from './esp-hooks.js';
+import { explainEsp, layoutEspPacket, observerViewOfEsp } from './esp-view.js';
 import { ExpectedBytes, requestFor, responseFor, responseBodyLength } from './workload.js';
 
 /** Virtual time a run may take before it is called failed. */
@@ -259,15 +261,27 @@ function clientKeylog(x: TlsExchange): KeylogEntry[] {
 
 /** 443 for TLS, 80 for the plain baseline. */
 export function defaultPort(s: Scenario): number {
-  return s.protocol === 'tcp' ? 80 : 443;
+  return s.protocol === 'tls1.3' || s.protocol === 'tls1.2' ? 443 : 80;
 }
 
 /** The memory substrate: two hosts on one impaired link, a tap on it, the virtual clock. */
 export function runTlsOverTcp(s: Scenario): ScenarioRun {
   const topo = buildTopology(s.topology, s.impairments, seededRandom(`${s.seed}/network`));
   const SERVER_ADDRESS = topo.serverAddress;
-  const capture = Capture.onMemoryLink(topo.net, topo.observed.name, topo.clientSide);
   const loop = topo.net.loop;
+  let esp: EspPair | undefined;
+  if (s.protocol === 'esp') {
+    const random = seededRandom(`${s.seed}/esp`);
+    if (s.mode === 'tunnel' && topo.gateways) {
+      const g = topo.gateways;
+      esp = installEsp('tunnel', { host: g.a, address: g.aAddress, protects: '10.1.0.0/24' }, { host: g.b, address: g.bAddress, protects: '10.2.0.0/24' }, random, () => loop.now());
+    } else if (s.mode === 'transport' && !topo.gateways) {
+      esp = installEsp('transport', { host: topo.client, address: topo.clientAddress, protects: `${topo.clientAddress}/32` }, { host: topo.server, address: SERVER_ADDRESS, protects: `${SERVER_ADDRESS}/32` }, random, () => loop.now());
+    } else {
+      throw new Error(`${s.name}: ESP ${s.mode} mode does not fit topology ${s.topology}`);
+    }
+  }
+  const capture = Capture.onMemoryLink(topo.net, topo.observed.name, topo.clientSide, esp ? (p) => esp.inner.get(p) : undefined);
   const sub: StreamSubstrate = {
     listen: (port, onAccept) => tcp(topo.server).listen(port, onAccept),
     connect: (port) => tcp(topo.client).connect(SERVER_ADDRESS, port),
@@ -299,6 +313,7 @@ export function runTlsOverTcp(s: Scenario): ScenarioRun {
     substrate: 'memory',
     fullCapture: capture,
     endpoints: topo.endpoints,
+    esp,
     retransmissions: conns.reduce((n, c) => n + c.stats.retransmissions, 0),
     maxHeadOfLineWaitMs: Math.max(0, ...conns.map((c) => c.stats.maxHeadOfLineWaitMs)),
   });
@@ -313,6 +328,8 @@ export function measureExchange(
     endpoints: { client: string; server: string };
     /** The capture to write when the measured packets are only part of it. */
     fullCapture?: Capture;
+    /** The ESP SAs the exchange ran under (the capture then holds their packets). */
+    esp?: EspPair;
     /** Retransmissions the transport counted; when it cannot say, those the capture shows. */
     retransmissions: number | undefined;
     maxHeadOfLineWaitMs: number;
@@ -323,7 +340,8 @@ export function measureExchange(
   const clientRanges = client.endpoint?.appRanges ?? [];
   const serverRanges = server.endpoint?.appRanges ?? [];
   // --- measurements ---
-  const packets = capture.onWire;
+  // Under ESP the streams are read from the lab's view of the inner packets (wire lengths kept).
+  const packets = where.esp ? capture.revealed.filter((p) => p.fate !== 'too-big') : capture.onWire;
   const analysis = analyzeTlsOverTcp(packets, tlsOn);
   const overlaps = (p: CapturedPacket, ranges: Array<[number, number]>) => {
     const r = analysis.streamRanges.get(p.number);
@@ -349,13 +367,19 @@ export function measureExchange(
     negotiated.protection = 'none';
   }
 
+  const revealed = new Map(capture.revealed.map((r) => [r.number, r]));
+  const tcpFlagsLabel = (p: CapturedPacket | undefined) => (p?.tcp ? [flagNames(p.tcp.flags & ~TcpFlag.PSH)] : []);
   const ladder: LadderPacket[] = capture.packets.map((p) => ({
     number: p.number,
     timeMs: p.timeMs,
     fromClientSide: p.fromClientSide,
     fate: p.fate,
     length: p.bytes.length,
-    labels: analysis.labels.get(p.number) ?? (p.tcp ? [flagNames(p.tcp.flags & ~TcpFlag.PSH)] : []),
+    labels: [
+      ...(p.esp ? [`ESP SPI 0x${p.esp.spi.toString(16).padStart(8, '0')} seq ${p.esp.sequenceNumber} ⟨`] : []),
+      ...(analysis.labels.get(p.number) ?? tcpFlagsLabel(where.esp ? revealed.get(p.number) : p)),
+      ...(p.esp ? ['⟩'] : []),
+    ],
   }));
 
   return {
@@ -375,25 +399,31 @@ export function measureExchange(
         completionMs: round2((clientGot.lastAtMs ?? Number.NaN) - start),
         overhead,
         throughputMbps: round2((bodyBytes * 8) / (transferMs * 1000)),
-        cpuMs: cpu.ms,
+        cpuMs: round2(cpu.ms + (where.esp?.cpu.ms ?? 0)),
         loss: {
           packetsLost: capture.packets.filter((p) => p.fate === 'lost').length,
           retransmissions: where.retransmissions ?? [...analysis.labels.values()].filter((l) => l.some((x) => x.startsWith('retransmission'))).length,
           maxHeadOfLineWaitMs: round2(where.maxHeadOfLineWaitMs),
         },
       },
-      observer: observerViewOfTls(packets, analysis, tlsOn),
+      observer: where.esp ? observerViewOfEsp(capture.onWire) : observerViewOfTls(packets, analysis, tlsOn),
       ...(failure ? { failure } : {}),
     },
     capture: where.fullCapture ?? capture,
     endpoints: where.endpoints,
     ladder,
     keylogLines: keylog.map((k) => `${k.label} ${toHex(k.clientRandom)} ${toHex(k.secret)}`),
-    uat: { esp_sa: [], ikev2_decryption_table: [] },
+    uat: { esp_sa: where.esp?.wiresharkRows ?? [], ikev2_decryption_table: [] },
     decodeAs: tlsOn ? [`tcp.port==${port},tls`] : [],
-    explain: tlsOn ? explainTls(s, session, keylog, analysis, request.length) : [],
-    layouts: tlsOn && session ? layoutFirstRequest(s, session, packets, analysis, clientRanges, request.length) : [],
-    extraFiles,
+    explain: tlsOn ? explainTls(s, session, keylog, analysis, request.length) : where.esp ? explainEsp(s, where.esp) : [],
+    layouts: tlsOn && session
+      ? layoutFirstRequest(s, session, packets, analysis, clientRanges, request.length)
+      : where.esp
+        ? layoutEspPacket(s, capture.onWire, packets, (p) => p.fromClientSide && isApplicationPacket(p))
+        : [],
+    extraFiles: where.esp
+      ? { ...extraFiles, 'sa-forward.json': `${JSON.stringify(where.esp.forward.json, null, 2)}\n`, 'sa-backward.json': `${JSON.stringify(where.esp.backward.json, null, 2)}\n` }
+      : extraFiles,
   };
 }
 

@@ -20,8 +20,8 @@ const maybe = hasTshark ? it : it.skip;
 if (!hasTshark) console.warn('tshark not installed: the decryption check is skipped');
 
 /** The two directions of TCP stream 0 as tshark's `follow,tls,raw` prints them (the second node's lines are indented). */
-function followTls(args: string[], stream = 0): { first: Buffer; second: Buffer } {
-  const r = spawnSync('tshark', [...args, '-q', '-z', `follow,tls,raw,${stream}`], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+function followTls(args: string[], stream = 0, layer: 'tls' | 'tcp' = 'tls'): { first: Buffer; second: Buffer } {
+  const r = spawnSync('tshark', [...args, '-q', '-z', `follow,${layer},raw,${stream}`], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`tshark failed: ${r.stderr}`);
   const body = r.stdout.split(/^=+$/m)[1] ?? '';
   const first: string[] = [];
@@ -97,5 +97,22 @@ describe('tshark decrypts IKE_AUTH with the written ikev2_decryption_table', () 
     expect(fields({ esp_sa: [], ikev2_decryption_table: [] })).toEqual([]);
     expect(fields(run.uat)).toEqual([`${initiator},${responder}`, responder]);
     expect(readFileSync(join(dir, 'ikev2_decryption_table'), 'utf8').trim()).toBe(run.uat.ikev2_decryption_table[0]);
+  });
+});
+
+describe('tshark decrypts the ESP captures with the written esp_sa rows', () => {
+  const out = mkdtempSync(join(tmpdir(), 'lab-esp-'));
+  maybe.each([['esp-tunnel-http'], ['esp-transport-http']])('%s: the TCP stream inside ESP is the request and response', async (name) => {
+    const s = findScenario(name)!;
+    const { run, dir, result } = await runScenario(s, { out });
+    expect(result.verified).toBe(true);
+    expect(readFileSync(join(dir, 'esp_sa'), 'utf8').trim().split('\n')).toEqual(run.uat.esp_sa);
+    const capture = join(dir, 'capture.pcap');
+    // Without the SAs tshark sees no TCP at all; with them it follows the inner stream.
+    const blind = spawnSync('tshark', ['-r', capture, '-Y', 'tcp'], { encoding: 'utf8' });
+    expect(blind.stdout.trim()).toBe('');
+    const got = Object.values(followTls(tsharkDecryptArgs({ capture, uat: run.uat }), 0, 'tcp')).sort((a, b) => a.length - b.length);
+    expect(got[0].equals(Buffer.from(requestFor(s.workload, SERVER_NAME)))).toBe(true);
+    expect(got[1].equals(Buffer.from(responseFor(s.workload)))).toBe(true);
   });
 });
