@@ -139,6 +139,15 @@ export const CATALOGUE: readonly Scenario[] = [
     impairments: LINK, workload: BULK, measures: ALL, seed: 'esp-tunnel-bulk', standard: true,
   },
   {
+    name: 'esp-tunnel-bulk-loss',
+    title: 'ESP tunnel mode, 1 MiB download with 2 % loss between the gateways',
+    description:
+      'The lossy link between the gateways, carrying TCP inside ESP: ESP protects each packet on its own and adds no blocking, ' +
+      'but the TCP inside still holds data behind every hole — the head-of-line wait is TCP\'s, as in the plain and TLS runs.',
+    protocol: 'esp', mode: 'tunnel', auth: 'psk', topology: 'gateway-to-gateway', substrates: ['memory'],
+    impairments: LOSSY_LINK, workload: LOSS_BULK, measures: LOSS, seed: LOSS_SEED, standard: true,
+  },
+  {
     name: 'tls13-x509-bulk-loss',
     title: 'TLS 1.3 over TCP, 1 MiB download with 2 % loss',
     description:
