@@ -50,12 +50,15 @@ describe('our DTLS client against openssl s_server -dtls1_2', () => {
     }
   });
 
-  it('PSK-AES128-GCM-SHA256 with an identity hint', async () => {
-    const server = await opensslServer({ tls: 'dtls1.2', psk: PSK_HEX, pskHint: 'hint', ciphers: 'PSK-AES128-GCM-SHA256' });
+  it.each([
+    ['PSK-AES128-GCM-SHA256', 'TLS_PSK_WITH_AES_128_GCM_SHA256'],
+    ['ECDHE-PSK-CHACHA20-POLY1305', 'TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256'],
+  ])('%s with an identity hint', async (cipher, ianaName) => {
+    const server = await opensslServer({ tls: 'dtls1.2', psk: PSK_HEX, pskHint: 'hint', ciphers: cipher });
     try {
-      const sock = connect({ host: '127.0.0.1', port: server.port, provider, psk: { identity: utf8('client1'), key: Buffer.from(PSK_HEX, 'hex') } });
+      const sock = connect({ host: '127.0.0.1', port: server.port, provider, psk: { identity: utf8('client1'), key: new Uint8Array(Buffer.from(PSK_HEX, 'hex')) } });
       const session = await once<DtlsSessionInfo>(sock, 'secureConnect');
-      expect(session.cipherSuiteName).toBe('TLS_PSK_WITH_AES_128_GCM_SHA256');
+      expect(session.cipherSuiteName).toBe(ianaName);
       sock.send('psk hello\n');
       await server.waitForOutput(/^psk hello$/);
       sock.close();
