@@ -2,8 +2,9 @@
  * Throughput of `lab vpn` (Linux, root): an HTTP transfer (python3 http.server in one LAN
  * namespace, curl in the other) across two gateway namespaces, first routed in the clear over the
  * veth path, then through our gateways (TUN, ESP with AES-GCM-128, carried as IP protocol 50 and
- * then UDP-encapsulated on port 4500), in the same run; each ratio is tunnel / plain. Without
- * root it says so and records nothing.
+ * then UDP-encapsulated on port 4500), and beside them TLS 1.3 (openssl s_server -WWW, curl) over
+ * the plain path, all in the same run; each ratio is against the plain path. Without root it
+ * says so and records nothing.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -52,10 +53,10 @@ async function run(): Promise<void> {
     peers.push(http);
     await http.waitForOutput(/Serving HTTP/, { timeoutMs: 10000 });
     /** Best of ROUNDS transfers of the body, in MB/s (10^6 bytes per second). */
-    const transfer = async (): Promise<number> => {
+    const transfer = async (url = 'http://10.10.2.2:8080/body.bin'): Promise<number> => {
       let best = 0;
       for (let r = 0; r < ROUNDS; r++) {
-        const out = await t.exec('lanA', 'curl', ['-sS', '--fail', '-o', '/dev/null', '-w', '%{size_download} %{speed_download}', 'http://10.10.2.2:8080/body.bin'], { timeoutMs: 120000 });
+        const out = await t.exec('lanA', 'curl', ['-sS', '--fail', '-k', '-o', '/dev/null', '-w', '%{size_download} %{speed_download}', url], { timeoutMs: 120000 });
         const [size, speed] = out.stdout.trim().split(' ').map(Number);
         if (size !== SIZE) throw new Error(`transfer of ${size} bytes, expected ${SIZE}`);
         best = Math.max(best, speed / 1e6);
@@ -64,6 +65,21 @@ async function run(): Promise<void> {
     };
     const plainName = `HTTP ${SIZE >> 20} MiB across two gateways, plain veth routing`;
     report.record(plainName, await transfer(), 'MB/s');
+
+    // TLS over the same routed path: openssl s_server -WWW (TLS 1.3, AES-128-GCM, P-256 key) and curl.
+    const key = join(dir, 'tls.key');
+    const cert = join(dir, 'tls.crt');
+    await t.exec('lanB', 'openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=10.10.2.2', '-days', '1', '-keyout', key, '-out', cert]);
+    const tls = t.spawnIn('lanB', 'openssl', ['s_server', '-accept', '10.10.2.2:8443', '-cert', cert, '-key', key, '-WWW', '-tls1_3', '-ciphersuites', 'TLS_AES_128_GCM_SHA256'], {
+      cwd: join(dir, 'www'),
+    });
+    peers.push(tls);
+    await tls.waitForOutput(/ACCEPT/, { timeoutMs: 10000 });
+    const tlsName = `HTTPS ${SIZE >> 20} MiB across two gateways, TLS 1.3 AES-128-GCM (openssl s_server, curl) over plain routing`;
+    const tlsMbps = await transfer('https://10.10.2.2:8443/body.bin');
+    report.record(tlsName, tlsMbps, 'MB/s');
+    report.ratio('TLS 1.3 (openssl) / plain veth path', tlsMbps / report.entries.find((e) => e.name === plainName)!.value, plainName);
+    await tls.kill();
 
     const conf = (side: 'a' | 'b') => {
       const [me, peer, local, remote] = side === 'a' ? ['10.99.0.1', '10.99.0.2', '10.10.1.0/24', '10.10.2.0/24'] : ['10.99.0.2', '10.99.0.1', '10.10.2.0/24', '10.10.1.0/24'];
