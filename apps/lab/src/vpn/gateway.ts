@@ -356,25 +356,6 @@ export class VpnGateway {
     this.log(`Child SA in ${toHex(sa.inboundSpi)}, out ${toHex(sa.outboundSpi)} removed: ${why}`);
   }
 
-  /** The first IKE event (from now on) that `match` accepts, or a timeout error. */
-  waitForEvent(match: (e: IkeEvent) => boolean, timeoutMs: number): Promise<IkeEvent> {
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => {
-        const i = this.waiters.indexOf(w);
-        if (i >= 0) this.waiters.splice(i, 1);
-        reject(new Error(`no matching IKE event within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const w = {
-        match,
-        resolve: (e: IkeEvent) => {
-          clearTimeout(t);
-          resolve(e);
-        },
-      };
-      this.waiters.push(w);
-    });
-  }
-
   /** Rekeys the newest Child SA now (CREATE_CHILD_SA with N(REKEY_SA)), as its soft lifetime would. */
   rekeyChild(): boolean {
     const c = [...this.children].reverse().find((x) => x.state === 'INSTALLED');
