@@ -175,7 +175,7 @@ function scenarioSection(c: CompletedRun): string {
     kv('addresses', o.addresses.join(', ')),
     kv('protocols and ports', `${o.ipProtocols.join(', ')}; ${o.ports.join(', ') || 'none'}`),
     kv('server name (SNI)', o.serverName ?? 'not visible'),
-    kv('certificate', o.certificateVisible ? `in clear: ${o.certificateSubjects.join(' | ')}` : 'not visible'),
+    kv('certificate', o.certificateVisible ? `in clear${o.certificateSubjects.length ? `: ${o.certificateSubjects.join(' | ')}` : ''}` : 'not visible'),
     kv('in clear', o.cleartextFacts.join('; ') || '—'),
     kv('sizes of protected units', o.protectedUnitSizes.join(', ') || '—'),
     kv('timing', 'every packet’s time and size'),

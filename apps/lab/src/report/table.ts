@@ -138,7 +138,7 @@ export function scenarioTable(r: ScenarioResult, color = true): string {
   row('observer: addresses', o.addresses.join(', '));
   row('observer: protocols, ports', `${o.ipProtocols.join(', ')}; ${o.ports.join(', ') || 'no ports'}`);
   row('observer: server name (SNI)', o.serverName ?? 'not visible');
-  row('observer: certificate', o.certificateVisible ? `in clear: ${o.certificateSubjects.join(' | ')}` : 'not visible');
+  row('observer: certificate', o.certificateVisible ? `in clear${o.certificateSubjects.length ? `: ${o.certificateSubjects.join(' | ')}` : ''}` : 'not visible');
   row('observer: in clear', o.cleartextFacts.join('; ') || '—');
   row('observer: protected unit sizes', o.protectedUnitSizes.join(', ') || '—');
   row('observer: application data', o.applicationDataVisible ? c.red('readable') : 'encrypted');

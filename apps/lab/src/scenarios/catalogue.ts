@@ -92,6 +92,22 @@ export const CATALOGUE: readonly Scenario[] = [
     impairments: LINK, workload: HTTP, measures: ALL, seed: 'esp-transport-http', standard: true,
   },
   {
+    name: 'dtls12-x509-http',
+    title: 'DTLS 1.2 over UDP, ECDHE_ECDSA, HTTP-style GET (message semantics)',
+    description:
+      'DTLS 1.2 (RFC 6347) with the lab certificate and the stateless cookie exchange (HelloVerifyRequest) on: one round trip more than TLS 1.2 over TCP saves on the TCP handshake. ' +
+      'The response goes as records of at most 1024 bytes, one per datagram.',
+    protocol: 'dtls1.2', mode: 'datagram', auth: 'x509', topology: 'host-to-host', substrates: ['memory'],
+    impairments: LINK, workload: HTTP, measures: ALL, seed: 'dtls12-x509-http', standard: true,
+  },
+  {
+    name: 'dtls12-psk-http',
+    title: 'DTLS 1.2 over UDP, PSK with AES-128-GCM (as in IoT deployments), HTTP-style GET',
+    description: 'DTLS 1.2 with the 32-byte pre-shared key (TLS_PSK_WITH_AES_128_GCM_SHA256, RFC 5487) and the cookie exchange: no certificate, no ECDHE.',
+    protocol: 'dtls1.2', mode: 'datagram', auth: 'psk', topology: 'host-to-host', substrates: ['memory'],
+    impairments: LINK, workload: HTTP, measures: ALL, seed: 'dtls12-psk-http', standard: true,
+  },
+  {
     name: 'ikev2-psk-gateways',
     title: 'IKEv2 between two gateways: IKE_SA_INIT + IKE_AUTH, shared key, first Child SA (tunnel)',
     description:

@@ -9,6 +9,7 @@ import type { ScenarioResult } from './result.js';
 import type { ScenarioRun } from './run.js';
 import type { Scenario, SubstrateName } from './scenario.js';
 import { loopbackUnavailable } from '../substrates/loopback/loopback.js';
+import { runDtlsOverUdp } from './dtls-over-udp.js';
 import { runIkev2 } from './ikev2.js';
 import { runInterception } from './interception.js';
 import { runTlsOverLoopback, runTlsOverTcp } from './tls-over-tcp.js';
@@ -50,6 +51,8 @@ async function drive(s: Scenario, substrate: SubstrateName): Promise<ScenarioRun
       return substrate === 'loopback' ? runTlsOverLoopback(s) : runTlsOverTcp(s);
     case 'ikev2':
       return runIkev2(s);
+    case 'dtls1.2':
+      return runDtlsOverUdp(s);
     default:
       throw new ScenarioUnavailableError(`${s.name}: no driver for ${s.protocol} yet`);
   }
@@ -83,7 +86,10 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Com
       uat: run.uat,
       decodeAs: run.decodeAs,
     });
-    if (files.keylog) tshark.push(['tshark', ...args, '-q', '-z', 'follow,tls,ascii,0'].map(shellQuote).join(' '));
+    // tshark 4.0 follows TLS streams, not DTLS ones: for DTLS it prints each application record.
+    const dtls = run.decodeAs.some((d) => d.endsWith(',dtls'));
+    if (files.keylog && dtls) tshark.push(['tshark', ...args, '-Y', 'dtls.app_data', '-T', 'fields', '-e', 'data.text', '-o', 'data.show_as_text:TRUE'].map(shellQuote).join(' '));
+    else if (files.keylog) tshark.push(['tshark', ...args, '-q', '-z', 'follow,tls,ascii,0'].map(shellQuote).join(' '));
     else if (files.ikev2_decryption_table) tshark.push(['tshark', ...args, '-Y', 'isakmp', '-O', 'isakmp'].map(shellQuote).join(' '));
     else tshark.push(['tshark', ...args, '-q', '-z', 'follow,tcp,ascii,0'].map(shellQuote).join(' '));
   } else {

@@ -171,3 +171,15 @@ describe('ESP on the memory substrate (manually keyed SAs)', () => {
     expect(r.observer.applicationDataVisible).toBe(false);
   });
 });
+
+describe('DTLS 1.2 on the memory substrate', () => {
+  it('the cookie exchange adds a round trip: three before the request, none of them TCP\'s; the certificate crosses in clear', async () => {
+    const r = (await run('dtls12-x509-http')).result;
+    expect(r.verified).toBe(true);
+    expect(r.negotiated.version).toBe('DTLSv1.2');
+    expect(r.metrics.handshake.roundTrips).toBe(3);
+    expect(r.metrics.handshake.transportRoundTrips).toBe(0);
+    expect(r.observer.certificateVisible).toBe(true);
+    expect(r.observer.ports).toContain('udp/4433');
+  });
+});

@@ -116,3 +116,23 @@ describe('tshark decrypts the ESP captures with the written esp_sa rows', () => 
     expect(got[1].equals(Buffer.from(responseFor(s.workload)))).toBe(true);
   });
 });
+
+describe('tshark decrypts the DTLS captures with the written key log', () => {
+  const out = mkdtempSync(join(tmpdir(), 'lab-dtls-'));
+  maybe.each([['dtls12-x509-http'], ['dtls12-psk-http']])('%s: the application records are the request and the response', async (name) => {
+    const s = findScenario(name)!;
+    const { run, dir, result } = await runScenario(s, { out });
+    expect(result.verified).toBe(true);
+    const args = tsharkDecryptArgs({ capture: join(dir, 'capture.pcap'), keylog: join(dir, 'keylog.txt'), decodeAs: run.decodeAs });
+    const r = spawnSync('tshark', [...args, '-Y', 'dtls.app_data', '-T', 'fields', '-e', 'udp.srcport', '-e', 'data.data'], { encoding: 'utf8' });
+    const byPort = new Map<string, string>();
+    for (const line of r.stdout.split('\n').filter(Boolean)) {
+      const [port, hex] = line.split('\t');
+      byPort.set(port, (byPort.get(port) ?? '') + hex.replace(/,/g, ''));
+    }
+    expect(Buffer.from(byPort.get('4433') ?? '', 'hex').equals(Buffer.from(responseFor(s.workload)))).toBe(true);
+    const fromClient = [...byPort].filter(([port]) => port !== '4433').map(([, hex]) => hex);
+    expect(fromClient.length).toBe(1);
+    expect(Buffer.from(fromClient[0], 'hex').equals(Buffer.from(requestFor(s.workload, SERVER_NAME)))).toBe(true);
+  });
+});
