@@ -28,6 +28,12 @@ export interface EspEngineOptions {
   provider: CryptoProvider;
   /** Source of the per-packet IVs (RFC 4303 §3.3.2). */
   random: RandomSource;
+  /**
+   * IVs drawn from `random` per call (default 64): a platform CSPRNG call costs far more than
+   * handing out 8 bytes, so IVs are fetched in batches. 1 draws each IV on its own (tests that
+   * replay published IVs).
+   */
+  ivBatch?: number;
   clock?: Clock;
   /** Anti-replay window size in packets (RFC 4303 §3.4.3; power of two, 64..65536). Default 1024. */
   replayWindowSize?: number;
@@ -197,6 +203,8 @@ export class EspEngine {
   private readonly events: EspEvent[] = [];
   private readonly clock: Clock;
   private identification: number;
+  private ivPool: Uint8Array = new Uint8Array(0);
+  private ivPoolOffset = 0;
 
   constructor(private readonly options: EspEngineOptions) {
     this.clock = options.clock ?? { now: () => Date.now() };
@@ -428,7 +436,7 @@ export class EspEngine {
     }
     writeU32(out, esp, sa.spi);
     writeU32(out, esp + 4, st.seqLo);
-    if (t.ivLength > 0) out.set(this.options.random.randomBytes(t.ivLength), esp + 8);
+    if (t.ivLength > 0) out.set(this.nextIv(t.ivLength), esp + 8);
     const pt = esp + 8 + t.ivLength;
     out.set(packet.subarray(innerStart, innerEnd), pt);
     if (tunnel && !dummy && this.options.forwarding) {
@@ -455,6 +463,17 @@ export class EspEngine {
     this.advanceSequence(st);
     this.account(st, payloadLength);
     return { ok: true, packet: out };
+  }
+
+  /** The next `length` bytes of fresh IV (RFC 4303 §3.3.2: never reused; RFC 3602 §2: unpredictable). */
+  private nextIv(length: number): Uint8Array {
+    if (this.ivPool.length - this.ivPoolOffset < length) {
+      this.ivPool = this.options.random.randomBytes(length * Math.max(1, this.options.ivBatch ?? 64));
+      this.ivPoolOffset = 0;
+    }
+    const iv = this.ivPool.subarray(this.ivPoolOffset, this.ivPoolOffset + length);
+    this.ivPoolOffset += length;
+    return iv;
   }
 
   private advanceSequence(st: SaState): void {

@@ -83,7 +83,7 @@ describe.each(PROVIDERS.map((p) => [p.name, p] as const))('ESP known answers (%s
       expect(r.packet[9]).toBe(nextHeader);
       expect((BigInt(r.sequenceHigh) << 32n) | BigInt(r.sequenceLow)).toBe(esn ? sequence : sequence & 0xffff_ffffn);
 
-      const outbound = new EspEngine({ provider, random: replayRandom(fromHex(c.nonce).subarray(4)), ipv4Identification: () => 0 });
+      const outbound = new EspEngine({ provider, random: replayRandom(fromHex(c.nonce).subarray(4)), ivBatch: 1, ipv4Identification: () => 0 });
       outbound.addOutboundSa(sa);
       const p = outbound.protect(sa.spi, concat(ipv4Header(nextHeader, payload.length), payload));
       if (!p.ok) throw new Error(`refused: ${p.reason}`);
@@ -119,7 +119,7 @@ describe.each(PROVIDERS.map((p) => [p.name, p] as const))('ESP known answers (%s
       expect(r.packet[9]).toBe(IpProtocol.ICMP);
       expect(r.sequenceHigh).toBe(Number(sequence >> 32n));
 
-      const outbound = new EspEngine({ provider, random: replayRandom(esp.subarray(8, 16)), ipv4Identification: () => 0 });
+      const outbound = new EspEngine({ provider, random: replayRandom(esp.subarray(8, 16)), ivBatch: 1, ipv4Identification: () => 0 });
       outbound.addOutboundSa(sa);
       const p = outbound.protect(sa.spi, r.packet);
       if (!p.ok) throw new Error(`refused: ${p.reason}`);
@@ -143,7 +143,7 @@ describe.each(PROVIDERS.map((p) => [p.name, p] as const))('ESP known answers (%s
       const protectedPacket = concat(outer, fromHex(c.esp));
       const identification = (outer[4] << 8) | outer[5];
 
-      const outbound = new EspEngine({ provider, random: replayRandom(fromHex(c.iv)), allowConfidentialityOnly: true, ipv4Identification: () => identification });
+      const outbound = new EspEngine({ provider, random: replayRandom(fromHex(c.iv)), ivBatch: 1, allowConfidentialityOnly: true, ipv4Identification: () => identification });
       outbound.addOutboundSa(sa);
       const p = outbound.protect(sa.spi, original);
       if (!p.ok) throw new Error(`refused: ${p.reason}`);
