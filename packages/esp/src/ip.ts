@@ -275,10 +275,14 @@ function parseIpv6(text: string): Uint8Array {
   return out;
 }
 
-/** Text form of a 4- or 16-byte address (IPv6 per RFC 5952: lower case, longest zero run as ::). */
+/** Text form of a 4- or 16-byte address (IPv6 per RFC 5952: lower case, longest zero run as ::, IPv4-mapped mixed). */
 export function formatIpAddress(bytes: Uint8Array): string {
   if (bytes.length === 4) return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
   if (bytes.length !== 16) throw new TypeError(`address of ${bytes.length} bytes`);
+  // RFC 5952 §5: IPv4-mapped addresses in mixed notation.
+  if (bytes.subarray(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) {
+    return `::ffff:${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;
+  }
   const groups: number[] = [];
   for (let i = 0; i < 16; i += 2) groups.push((bytes[i] << 8) | bytes[i + 1]);
   let bestStart = -1;
