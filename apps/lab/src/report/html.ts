@@ -17,6 +17,7 @@ const COLORS: Record<string, string> = {
   'tls1.2': '#6b46c1',
   'dtls1.2': '#b7791f',
   esp: '#2f855a',
+  ikev2: '#276749',
   tcp: '#718096',
   udp: '#a0aec0',
 };
