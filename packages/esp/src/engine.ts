@@ -364,6 +364,32 @@ export class EspEngine {
     return this.protect(rule.spi!, packet);
   }
 
+  /**
+   * Inbound through the SPD (RFC 4301 §5.2): IPsec packets (ESP, AH, UDP 4500) are unprotected
+   * (and their content checked against the SA's selectors or the SPD); any other packet is let
+   * through only when a BYPASS rule matches — a PROTECT rule means it should have come protected.
+   */
+  inboundWithPolicy(packet: Uint8Array): UnprotectResult | { ok: true; packet: Uint8Array; bypass: true } {
+    const layout = ipLayout(packet);
+    if (typeof layout === 'string') return this.drop(layout);
+    const p = layout.protocol;
+    if (p === IpProtocol.ESP || p === IpProtocol.AH) return this.unprotect(packet);
+    if (p === IpProtocol.UDP && layout.headerEnd + 4 <= layout.end) {
+      const sport = (packet[layout.headerEnd] << 8) | packet[layout.headerEnd + 1];
+      const dport = (packet[layout.headerEnd + 2] << 8) | packet[layout.headerEnd + 3];
+      if (sport === NAT_T_PORT || dport === NAT_T_PORT) return this.unprotect(packet);
+    }
+    let rule;
+    try {
+      rule = this.options.spd?.lookup(packetSelectors(packet), false);
+    } catch {
+      return this.drop(EspDropReason.MALFORMED);
+    }
+    if (rule?.action === 'BYPASS') return { ok: true, packet, bypass: true };
+    if (rule?.action === 'PROTECT') return this.drop(EspDropReason.POLICY_REQUIRES_PROTECTION);
+    return this.drop(EspDropReason.POLICY_DISCARD);
+  }
+
   private encapsulate(st: SaState, packet: Uint8Array, layout: IpLayout | null, dummy: boolean): ProtectResult {
     const sa = st.sa;
     if (this.expired(st)) return this.drop(EspDropReason.SA_EXPIRED);
