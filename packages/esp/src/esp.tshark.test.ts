@@ -156,3 +156,42 @@ describeTshark('tshark decrypts what the engine protects', () => {
     });
   });
 });
+
+describeTshark('tshark reads RFC 3948 UDP-encapsulated ESP', () => {
+  it('ESP in UDP 4500 is dissected and decrypted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'esp-natt-'));
+    try {
+      const provider = PROVIDERS[1];
+      const random = seededRandom('esp natt');
+      const encryptionKey = random.randomBytes(20);
+      const sa: SecurityAssociation = {
+        protocol: 'esp',
+        spi: 0x4500,
+        mode: 'tunnel',
+        encryption: 'ENCR_AES_GCM_16',
+        encryptionKey,
+        icvLength: 16,
+        integrity: null,
+        integrityKey: null,
+        esn: false,
+        sequence: 1n,
+        tunnel: { source: '203.0.113.1', destination: '203.0.113.2' },
+        udpEncapsulation: { sourcePort: 4500, destinationPort: 4500 },
+      };
+      const engine = new EspEngine({ provider, random });
+      engine.addOutboundSa(sa);
+      const payload = new TextEncoder().encode('behind a NAT');
+      const r = engine.protect(sa.spi, innerPacket(4, payload));
+      if (!r.ok) throw new Error(r.reason);
+      const pcap = join(dir, 'natt.pcap');
+      writeFileSync(pcap, writePcap({ linkType: LinkType.LINKTYPE_RAW, records: [{ timestampSeconds: 1_700_000_000, timestampNanoseconds: 0, data: r.packet }] }));
+      const rows = await tsharkFields(pcap, {
+        prefs: [...ESP_DECRYPTION_PREFS, espSaPref({ src: '203.0.113.1', dst: '203.0.113.2', spi: '00004500', encryption: 'AES-GCM with 16 octet ICV [RFC4106]', encryptionKey: toHex(encryptionKey) })],
+        fields: ['udp.srcport', 'esp.spi', 'data.data'],
+      });
+      expect(rows).toEqual([{ 'udp.srcport': '4500,40000', 'esp.spi': '0x00004500', 'data.data': toHex(payload) }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
