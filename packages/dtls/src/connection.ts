@@ -43,6 +43,8 @@ export abstract class DtlsConnection {
   /** The error that ended the connection, if any. */
   error: TlsAlertError | undefined;
   protected state: HandshakeState | undefined;
+  /** Handshake fragments received that carried only part of their message (RFC 6347 §4.2.3). */
+  partialFragmentsReceived = 0;
   /** message_seq of the next handshake message we send. */
   protected sendSeq = 0;
   private events: DtlsEvent[] = [];
@@ -150,7 +152,10 @@ export abstract class DtlsConnection {
               }
               throw e;
             }
-            for (const f of frags) if (this.reassembler.push(f, rec.epoch) === 'old') oldSeen = true;
+            for (const f of frags) {
+              if (f.fragment_length !== f.length) this.partialFragmentsReceived++;
+              if (this.reassembler.push(f, rec.epoch) === 'old') oldSeen = true;
+            }
             for (let m = this.reassembler.pop(); m && !this.isClosed(); m = this.reassembler.pop()) {
               // The peer's next flight has begun: ours is acknowledged (before we answer with a new one).
               if (!newMessage) this.flights.peerFlightReceived(this.now());

@@ -108,7 +108,23 @@ export function connect(options: DtlsConnectOptions): DtlsSocket {
   const family = options.host.includes(':') ? 'udp6' : 'udp4';
   const udp = dgram.createSocket(family);
   const client = new DtlsClient({ now: Date.now, ...options });
-  const sock = new DtlsSocket(client, (d) => udp.send(d, options.port, options.host), () => udp.close());
+  // A close_notify written just before the close must leave the socket first.
+  let pending = 0;
+  let closing = false;
+  const closeWhenSent = () => {
+    if (closing && pending === 0) udp.close();
+  };
+  const write = (d: Uint8Array) => {
+    pending++;
+    udp.send(d, options.port, options.host, () => {
+      pending--;
+      closeWhenSent();
+    });
+  };
+  const sock = new DtlsSocket(client, write, () => {
+    closing = true;
+    closeWhenSent();
+  });
   udp.on('message', (msg, rinfo) => {
     // Datagrams from anyone but the server are not ours.
     if (rinfo.port !== options.port) return;
@@ -135,6 +151,16 @@ export function createServer(config: DtlsServerConfig): DtlsNodeServer {
   const sockets = new Map<string, DtlsSocket>();
   const emitter = new EventEmitter() as DtlsNodeServer;
   let udp: dgram.Socket | undefined;
+  let pending = 0;
+  let closing = false;
+  const send = (d: Uint8Array, port: number, host: string) => {
+    if (!udp) return;
+    pending++;
+    udp.send(d, port, host, () => {
+      pending--;
+      if (closing && pending === 0) udp?.close();
+    });
+  };
   const peerOf = (key: string) => {
     const i = key.lastIndexOf(':');
     return { host: key.slice(0, i), port: Number(key.slice(i + 1)) };
@@ -143,11 +169,11 @@ export function createServer(config: DtlsServerConfig): DtlsNodeServer {
     for (const e of server.takeEvents()) {
       if (e.type === 'datagram') {
         const p = peerOf(e.peer);
-        udp?.send(e.data, p.port, p.host);
+        send(e.data, p.port, p.host);
       } else if (e.type === 'connection') {
         const conn: DtlsServerConnection = e.connection;
         const p = peerOf(e.peer);
-        const sock = new DtlsSocket(conn, (d) => udp?.send(d, p.port, p.host), () => {
+        const sock = new DtlsSocket(conn, (d) => send(d, p.port, p.host), () => {
           sockets.delete(e.peer);
           server.remove(e.peer);
         });
@@ -171,7 +197,9 @@ export function createServer(config: DtlsServerConfig): DtlsNodeServer {
     },
     close(): void {
       for (const s of sockets.values()) s.close();
-      udp?.close();
+      // close_notify alerts just written leave before the socket closes.
+      closing = true;
+      if (pending === 0) udp?.close();
     },
   });
   return emitter;

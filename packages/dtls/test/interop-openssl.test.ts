@@ -9,7 +9,10 @@ import { nodeProvider } from '@layersec/crypto-primitives/node';
 import { opensslServer, startOpensslClient, type Peer } from '@layersec/testbed';
 import { x509Verifier } from '@layersec/tls';
 import { utf8 } from '@layersec/wire';
-import { connect, createServer, type DtlsSessionInfo, type DtlsSocket } from '../src/index.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, createServer, type DtlsResumableSession, type DtlsSessionInfo, type DtlsSocket } from '../src/index.js';
 import { CA_FILE, identity, testTrustStore } from '../src/test-support/pki.js';
 
 const provider = nodeProvider;
@@ -29,7 +32,7 @@ describe('our DTLS client against openssl s_server -dtls1_2', () => {
     ['server-rsa-2048', 'ECDHE-RSA-AES256-GCM-SHA384', 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384', undefined],
     // Our PMTU forced down: our ClientKeyExchange flight fits; openssl's 2048-bit RSA certificate arrives in pieces.
     ['server-rsa-2048', 'ECDHE-RSA-AES128-GCM-SHA256', 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 300],
-  ])('%s with %s (our mtu %s)', async (cert, cipher, ianaName, mtu) => {
+  ])('%s with %s (%s, our mtu %s)', async (cert, cipher, ianaName, mtu) => {
     const id = identity(cert);
     const server = await opensslServer({ tls: 'dtls1.2', cert: id.certFile, key: id.keyFile, ciphers: cipher });
     try {
@@ -61,6 +64,23 @@ describe('our DTLS client against openssl s_server -dtls1_2', () => {
       expect(session.cipherSuiteName).toBe(ianaName);
       sock.send('psk hello\n');
       await server.waitForOutput(/^psk hello$/);
+      sock.close();
+    } finally {
+      await server.dispose();
+    }
+  });
+});
+
+describe('openssl fragments, our reassembly', () => {
+  it('s_server with -mtu 256 sends its RSA certificate in small fragments; we reassemble them', async () => {
+    const id = identity('server-rsa-2048');
+    const server = await opensslServer({ tls: 'dtls1.2', cert: id.certFile, key: id.keyFile, mtu: 256, ciphers: 'ECDHE-RSA-AES128-GCM-SHA256' });
+    try {
+      const sock = connect({ host: '127.0.0.1', port: server.port, provider, serverName: 'localhost', verifier: x509Verifier({ trustAnchors: testTrustStore(), provider }) });
+      const session = await once<DtlsSessionInfo>(sock, 'secureConnect');
+      expect(session.peerCertificates[0]).toEqual(id.chain[0]);
+      // The ~900-byte certificate cannot travel in one fragment under a 256-byte MTU.
+      expect(sock.connection.partialFragmentsReceived).toBeGreaterThanOrEqual(4);
       sock.close();
     } finally {
       await server.dispose();
@@ -110,5 +130,59 @@ describe('openssl s_client -dtls1_2 against our DTLS server', () => {
       { psk: PSK_HEX, pskIdentity: 'client1', ciphers: 'PSK-AES128-GCM-SHA256' },
       'PSK-AES128-GCM-SHA256',
     );
+  });
+
+  it('resumes a session (s_client -sess_out, then -sess_in: "Reused")', async () => {
+    const id = identity('server-ecdsa-p256');
+    const server = createServer({ provider, certificateChain: id.chain, privateKey: id.key });
+    const port = await server.listen(0);
+    const resumed: boolean[] = [];
+    server.on('secureConnection', (sock: DtlsSocket) => resumed.push(sock.session!.resumed));
+    const dir = mkdtempSync(join(tmpdir(), 'dtls-sess-'));
+    const sess = join(dir, 'session.pem');
+    try {
+      for (const args of [['-sess_out', sess], ['-sess_in', sess]]) {
+        const client = startOpensslClient({ tls: 'dtls1.2', port, caFile: CA_FILE, extraArgs: args });
+        try {
+          await client.waitForOutput(/^(New|Reused), /, { timeoutMs: 15_000 });
+          client.endInput();
+          await client.exited;
+        } finally {
+          await client.dispose();
+        }
+      }
+      expect(resumed).toEqual([false, true]);
+    } finally {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('our client resumes with openssl s_server', () => {
+  it('second connection is abbreviated (session ID)', async () => {
+    const id = identity('server-ecdsa-p256');
+    const server = await opensslServer({ tls: 'dtls1.2', cert: id.certFile, key: id.keyFile });
+    try {
+      const opts = { host: '127.0.0.1', port: server.port, provider, serverName: 'localhost', verifier: x509Verifier({ trustAnchors: testTrustStore(), provider }) };
+      const first = connect(opts);
+      const saved = once<DtlsResumableSession>(first, 'session');
+      await once(first, 'secureConnect');
+      const session = await saved;
+      const closed = once(first, 'close');
+      first.close();
+      await closed;
+      // s_server serves one connection at a time; it is ready for the next once it printed the close.
+      await server.waitForOutput(/^(DONE|shutting down SSL|CONNECTION CLOSED)$/);
+      const second = connect({ ...opts, session });
+      const info = await once<DtlsSessionInfo>(second, 'secureConnect');
+      expect(info.resumed).toBe(true);
+      expect(info.peerCertificates).toEqual([]);
+      second.send('resumed\n');
+      await server.waitForOutput(/^resumed$/);
+      second.close();
+    } finally {
+      await server.dispose();
+    }
   });
 });
