@@ -108,6 +108,15 @@ export const CATALOGUE: readonly Scenario[] = [
     impairments: LINK, workload: HTTP, measures: ALL, seed: 'dtls12-psk-http', standard: true,
   },
   {
+    name: 'dtls12-x509-http-loss',
+    title: 'DTLS 1.2 over UDP with 20 % loss: handshake retransmissions, no head-of-line blocking',
+    description:
+      'The DTLS handshake survives loss by retransmitting whole flights on a doubling timer (RFC 6347 §4.2.4); application records are not retransmitted, ' +
+      'so the client repeats its request until a response arrives (a 512-byte response, one record). Nothing waits behind a lost datagram.',
+    protocol: 'dtls1.2', mode: 'datagram', auth: 'x509', topology: 'host-to-host', substrates: ['memory'],
+    impairments: { ...LINK, loss: 0.2 }, workload: { kind: 'request-response', responseBodyBytes: 512 }, measures: LOSS, seed: 'dtls12-x509-http-loss', standard: true,
+  },
+  {
     name: 'ikev2-psk-gateways',
     title: 'IKEv2 between two gateways: IKE_SA_INIT + IKE_AUTH, shared key, first Child SA (tunnel)',
     description:

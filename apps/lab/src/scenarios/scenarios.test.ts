@@ -182,4 +182,12 @@ describe('DTLS 1.2 on the memory substrate', () => {
     expect(r.observer.certificateVisible).toBe(true);
     expect(r.observer.ports).toContain('udp/4433');
   });
+
+  it('under 20 % loss the handshake retransmits its flights and the client repeats its request until the answer arrives', async () => {
+    const r = (await run('dtls12-x509-http-loss')).result;
+    expect(r.verified).toBe(true);
+    expect(r.metrics.loss.packetsLost).toBeGreaterThan(0);
+    expect(Number(r.negotiated.handshakeRetransmissions) + Number(r.negotiated.requests.split(' ')[0]) - 1).toBeGreaterThan(0);
+    expect(r.metrics.loss.maxHeadOfLineWaitMs).toBe(0);
+  });
 });
