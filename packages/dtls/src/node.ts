@@ -180,6 +180,7 @@ export function createServer(config: DtlsServerConfig): DtlsNodeServer {
         sockets.set(e.peer, sock);
         sock.on('secureConnect', () => emitter.emit('secureConnection', sock));
         sock.on('error', (err) => emitter.emit('clientError', err, sock));
+        sock.on('keylog', (line: string) => emitter.emit('keylog', line, sock));
       }
     }
   };

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerDtls } from './dtls.js';
 import { registerEsp } from './esp.js';
 import { registerScenarios } from './scenarios.js';
 import { registerTls } from './tls.js';
@@ -8,4 +9,4 @@ import { registerVpn } from './vpn.js';
 export type RegisterCommand = (program: Command) => void;
 
 /** Every command family, in the order `lab --help` lists them. */
-export const COMMANDS: RegisterCommand[] = [registerScenarios, registerTls, registerVpn, registerEsp];
+export const COMMANDS: RegisterCommand[] = [registerScenarios, registerTls, registerDtls, registerVpn, registerEsp];
