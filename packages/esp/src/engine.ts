@@ -281,6 +281,26 @@ export class EspEngine {
     return this.inbound.delete(spi);
   }
 
+  /**
+   * Time-based lifetimes without traffic (RFC 4301 §4.4.2.1): checks every SA against the
+   * injected clock, raising soft-lifetime (rekey) and hard-lifetime events; returns them.
+   */
+  tick(): EspEvent[] {
+    const now = this.clock.now();
+    const check = (st: SaState): void => {
+      const seconds = (now - st.addedAt) / 1000;
+      const soft = st.sa.lifetime?.soft?.seconds;
+      if (soft !== undefined && !st.softRaised && seconds >= soft) {
+        st.softRaised = true;
+        this.events.push({ type: 'soft-lifetime', direction: st.direction, spi: st.sa.spi });
+      }
+      this.expired(st);
+    };
+    for (const st of this.outbound.values()) check(st);
+    for (const list of this.inbound.values()) for (const st of list) check(st);
+    return this.drainEvents();
+  }
+
   /** Events raised since the last call (soft/hard lifetimes, sequence exhaustion). */
   drainEvents(): EspEvent[] {
     return this.events.splice(0, this.events.length);

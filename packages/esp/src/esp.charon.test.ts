@@ -63,6 +63,7 @@ interface Proposal {
   integrity: IntegrityAlgorithm | null;
 }
 const PROPOSALS: Proposal[] = [
+  { esp: 'aes128gcm16-x25519', encryption: 'ENCR_AES_GCM_16', integrity: null },
   { esp: 'chacha20poly1305-x25519', encryption: 'ENCR_CHACHA20_POLY1305', integrity: null },
   { esp: 'aes256-sha256-modp2048', encryption: 'ENCR_AES_CBC', integrity: 'AUTH_HMAC_SHA2_256_128' },
 ];

@@ -247,6 +247,19 @@ describe.each(PROVIDERS.map((p) => [p.name, p] as const))('ESP engine (%s provid
       expect(tx.protect(sa.spi, udpPacket4(payload))).toEqual({ ok: false, reason: EspDropReason.SA_EXPIRED });
       expect(rx.unprotect(late)).toMatchObject({ ok: false, reason: EspDropReason.SA_EXPIRED });
     });
+    it('tick() raises time-based events without traffic', () => {
+      let now = 0;
+      const sa = makeSa(SUITES[0], { lifetime: { soft: { seconds: 5 }, hard: { seconds: 8 } } });
+      const { tx, rx } = pair(provider, sa, { clock: { now: () => now } });
+      expect(tx.tick()).toEqual([]);
+      now = 5_000;
+      expect(tx.tick()).toEqual([{ type: 'soft-lifetime', direction: 'outbound', spi: sa.spi }]);
+      expect(rx.tick()).toEqual([{ type: 'soft-lifetime', direction: 'inbound', spi: sa.spi }]);
+      expect(tx.tick()).toEqual([]);
+      now = 8_000;
+      expect(tx.tick()).toEqual([{ type: 'hard-lifetime', direction: 'outbound', spi: sa.spi }]);
+      expect(tx.protect(sa.spi, udpPacket4(payload))).toEqual({ ok: false, reason: EspDropReason.SA_EXPIRED });
+    });
     it('byte limit counts payload bytes', () => {
       const sa = makeSa(SUITES[0], { lifetime: { hard: { bytes: 2 * udpPacket4(payload).length } } });
       const { tx } = pair(provider, sa);

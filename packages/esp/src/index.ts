@@ -61,3 +61,4 @@ export {
   type SpdRule,
   type PacketSelectors,
 } from './spd.js';
+export { AH_FIXED_LENGTH, ahLength, zeroMutableFields } from './ah.js';
