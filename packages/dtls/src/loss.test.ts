@@ -155,3 +155,18 @@ describe('ClientHello flood', () => {
     now = 1;
   });
 });
+
+describe('a peer address reused after close', () => {
+  it('a new handshake from the address of a closed connection starts over with a cookie', () => {
+    const first = setup(nodeProvider, { seed: 'again-1' });
+    first.client.start();
+    first.net.run(first.client, first.server, () => first.server.connection(CLIENT_ADDRESS)?.phase === 'established');
+    first.client.close();
+    first.net.run(first.client, first.server, () => first.server.connection(CLIENT_ADDRESS)?.phase === 'closed');
+    const second = setup(nodeProvider, { seed: 'again-2' });
+    second.client.start();
+    second.net.run(second.client, first.server, () => second.client.phase === 'established' && first.server.connection(CLIENT_ADDRESS)?.phase === 'established');
+    expect(second.client.phase).toBe('established');
+    expect(first.server.stats.helloVerifyRequests).toBe(2);
+  });
+});

@@ -104,10 +104,12 @@ export class DtlsServer {
   /** A datagram from `peer` (an address string). Never throws. */
   receive(peer: string, datagram: Uint8Array): void {
     const existing = this.connections.get(peer);
-    if (existing) {
+    if (existing && !existing.isClosed()) {
       existing.receive(datagram);
       return;
     }
+    // A closed connection's address is free again: its next ClientHello starts over statelessly.
+    if (existing) this.connections.delete(peer);
     const hello = this.statelessClientHello(datagram);
     if (!hello) {
       this.stats.dropped++;
