@@ -170,6 +170,12 @@ export abstract class DtlsConnection {
             if (rec.content.length !== 1 || rec.content[0] !== 1) throw new TlsAlertError(AlertDescription.decode_error, 'ChangeCipherSpec is not {1}');
             break;
           case ContentType.alert:
+            // Once epoch 1 protects the connection, an unprotected (epoch 0) alert could come from
+            // anyone on the path: it is dropped, not obeyed (RFC 6347 §4.1.2.7).
+            if (this.phase === 'established' && rec.epoch === 0) {
+              this.records.stats.dropped.unknown_epoch++;
+              break;
+            }
             this.onAlert(messages.decodeAlert(rec.content));
             break;
           case ContentType.application_data:

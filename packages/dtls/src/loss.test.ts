@@ -7,6 +7,7 @@ import { nobleProvider, seededRandom } from '@layersec/crypto-primitives';
 import { nodeProvider } from '@layersec/crypto-primitives/node';
 import { ContentType } from '@layersec/tls';
 import { utf8 } from '@layersec/wire';
+import fc from 'fast-check';
 import { DtlsClient } from './client.js';
 import { DtlsServer } from './server.js';
 import { CLIENT_ADDRESS, setup } from './test-support/network.js';
@@ -168,5 +169,34 @@ describe('a peer address reused after close', () => {
     second.net.run(second.client, first.server, () => second.client.phase === 'established' && first.server.connection(CLIENT_ADDRESS)?.phase === 'established');
     expect(second.client.phase).toBe('established');
     expect(first.server.stats.helloVerifyRequests).toBe(2);
+  });
+});
+
+describe('garbage from the network (fuzz)', () => {
+  it('never throws out of receive(), server or client, on arbitrary or mutated datagrams', () => {
+    const { net, server, client } = setup(nodeProvider, { seed: 'fuzz' });
+    // Collect genuine datagrams of a handshake to mutate.
+    const genuine: Array<{ to: 'client' | 'server'; data: Uint8Array }> = [];
+    net.tap = (to, data) => (genuine.push({ to, data }), data);
+    client.start();
+    net.run(client, server, () => client.phase === 'established' && server.connection(CLIENT_ADDRESS)?.phase === 'established');
+    net.tap = undefined;
+    const fresh = setup(nodeProvider, { seed: 'fuzz-2' });
+    fresh.client.start();
+    fc.assert(
+      fc.property(fc.nat(genuine.length - 1), fc.array(fc.tuple(fc.nat(), fc.nat(255)), { maxLength: 6 }), fc.uint8Array({ maxLength: 64 }), (i, edits, tail) => {
+        const d = new Uint8Array([...genuine[i].data, ...tail]);
+        for (const [at, v] of edits) d[at % d.length] = v;
+        expect(() => fresh.server.receive(`203.0.113.9:${i}`, d)).not.toThrow();
+        expect(() => fresh.client.receive(d)).not.toThrow();
+        expect(() => server.receive(CLIENT_ADDRESS, d)).not.toThrow();
+      }),
+      { numRuns: 2000, seed: 6347 },
+    );
+    // Nothing unauthenticated was released as application data.
+    expect(server.connection(CLIENT_ADDRESS)!.takeEvents().filter((e) => e.type === 'data')).toEqual([]);
+    expect(fresh.server.connectionCount).toBeLessThanOrEqual(1);
+    // Unprotected records cannot end an established connection.
+    expect(server.connection(CLIENT_ADDRESS)!.phase).toBe('established');
   });
 });
