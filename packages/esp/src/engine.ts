@@ -806,7 +806,8 @@ export class EspEngine {
     } else {
       return EspDropReason.BAD_NEXT_HEADER;
     }
-    const inner = plaintext.subarray(0, length);
+    // NULL and GMAC leave the payload in the caller's buffer: the output gets its own bytes.
+    const inner = plaintext.buffer === outer.buffer ? plaintext.slice(0, length) : plaintext.subarray(0, length);
     const outerEcn = outerVersion === 4 ? outer[1] & 3 : (outer[1] >> 4) & 3;
     if (outerEcn === 3) {
       if (nextHeader === IpProtocol.IPV4 && (inner[1] & 3) !== 0) {

@@ -125,9 +125,13 @@ describe.each(PROVIDERS.map((p) => [p.name, p] as const))('ESP engine (%s provid
       const { tx, rx } = pair(provider, sa);
       const original = l.packet();
       const wire = mustProtect(tx, sa.spi, original);
+      const before = wire.slice();
       const r = rx.unprotect(wire);
       if (!r.ok) throw new Error(`dropped: ${r.reason}`);
       expect(r.packet).toEqual(original);
+      // The input is left as it was, and the output does not alias it.
+      expect(wire).toEqual(before);
+      expect(r.packet.buffer).not.toBe(wire.buffer);
       expect(r.sequenceLow).toBe(5);
       expect(r.sequenceHigh).toBe(esn ? 1 : 0);
     });

@@ -108,25 +108,47 @@ class GmacTransform implements EspTransform {
     this.nonce.set(salt, 0);
   }
 
-  /** The AAD: the packet from the SPI to the end of the trailer, with the ESN high half inserted. */
-  private aad(buf: Uint8Array, esp: number, ptEnd: number, seqHigh: number, esn: boolean): Uint8Array {
-    if (!esn) return buf.subarray(esp, ptEnd);
-    const out = new Uint8Array(ptEnd - esp + 4);
-    out.set(buf.subarray(esp, esp + 4), 0);
-    writeU32(out, 4, seqHigh);
-    out.set(buf.subarray(esp + 4, ptEnd), 8);
-    return out;
+  private readonly saved = new Uint8Array(8);
+
+  /**
+   * Runs `f` over the AAD: the packet from the SPI to the end of the trailer, with the ESN high
+   * half between SPI and Sequence Number when ESN is on (RFC 4543 §3.2). Without ESN that is a
+   * view; with ESN the 8 bytes in front of the Sequence Number (the SPI and the 4 bytes before it,
+   * always part of the IP header here) are borrowed to lay out SPI || ESN high contiguously with
+   * the rest, then restored — no copy of the payload.
+   */
+  private withAad<T>(buf: Uint8Array, esp: number, ptEnd: number, seqHigh: number, esn: boolean, f: (aad: Uint8Array) => T): T {
+    if (!esn) return f(buf.subarray(esp, ptEnd));
+    if (esp < 4) {
+      // No header in front to borrow from: lay the AAD out in a copy.
+      const aad = new Uint8Array(ptEnd - esp + 4);
+      aad.set(buf.subarray(esp, esp + 4), 0);
+      writeU32(aad, 4, seqHigh);
+      aad.set(buf.subarray(esp + 4, ptEnd), 8);
+      return f(aad);
+    }
+    const start = esp - 4;
+    this.saved.set(buf.subarray(start, esp + 4));
+    buf.copyWithin(start, esp, esp + 4); // SPI
+    writeU32(buf, esp, seqHigh);
+    try {
+      return f(buf.subarray(start, ptEnd));
+    } finally {
+      buf.set(this.saved, start);
+    }
   }
 
   seal(buf: Uint8Array, esp: number, _pt: number, ptEnd: number, seqHigh: number, esn: boolean): void {
     this.nonce.set(buf.subarray(esp + 8, esp + 16), 4);
-    buf.set(this.gmac.compute(this.nonce, this.aad(buf, esp, ptEnd, seqHigh, esn)), ptEnd);
+    const tag = this.withAad(buf, esp, ptEnd, seqHigh, esn, (aad) => this.gmac.compute(this.nonce, aad));
+    buf.set(tag, ptEnd);
   }
 
   open(buf: Uint8Array, esp: number, end: number, seqHigh: number, esn: boolean): Uint8Array | null {
     const ptEnd = end - 16;
     this.nonce.set(buf.subarray(esp + 8, esp + 16), 4);
-    if (!this.gmac.verify(this.nonce, this.aad(buf, esp, ptEnd, seqHigh, esn), buf.subarray(ptEnd, end))) return null;
+    const icv = buf.subarray(ptEnd, end);
+    if (!this.withAad(buf, esp, ptEnd, seqHigh, esn, (aad) => this.gmac.verify(this.nonce, aad, icv))) return null;
     return buf.subarray(esp + 16, ptEnd);
   }
 }
