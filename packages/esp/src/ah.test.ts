@@ -141,3 +141,41 @@ try {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+describe('AH over IPv6 extension headers (RFC 4302 §3.3.3.1.2.1, RFC 8200 §4.2)', () => {
+  // RFC 4727's experimental option types: 0x3E has the "may change en route" bit (0x20), 0x1E not.
+  function withHopByHop(optionType: number): Uint8Array {
+    const u = concat(new Uint8Array([0x13, 0x88, 0x13, 0x89, 0, 8 + data.length, 0, 0]), data);
+    // Next Header, Hdr Ext Len 0 (8 bytes), the option (type, length 2, two data bytes), PadN of no data.
+    const hbh = new Uint8Array([IpProtocol.UDP, 0, optionType, 2, 0xaa, 0xbb, 1, 0]);
+    return concat(
+      encodeIpv6Header({ trafficClass: 0, flowLabel: 0, payloadLength: hbh.length + u.length, nextHeader: IpProtocol.HOPOPT, hopLimit: 64, source: parseIpAddress('2001:db8::1'), destination: parseIpAddress('2001:db8::2') }),
+      hbh,
+      u,
+    );
+  }
+  it.each([
+    ['0x3E (mutable): a changed option value still verifies', 0x3e, true],
+    ['0x1E (immutable): a changed option value fails the ICV', 0x1e, false],
+  ] as const)('%s', (_n, optionType, accepted) => {
+    const provider = PROVIDERS[1];
+    const sa = ahSa('AUTH_HMAC_SHA2_256_128', 'transport', 6);
+    const tx = new EspEngine({ provider, random });
+    const rx = new EspEngine({ provider, random });
+    tx.addOutboundSa(sa);
+    rx.addInboundSa(sa);
+    const original = withHopByHop(optionType);
+    const r = tx.protect(sa.spi, original);
+    if (!r.ok) throw new Error(r.reason);
+    // AH goes after the Hop-by-Hop header, whose Next Header now names AH.
+    expect([r.packet[6], r.packet[40], r.packet[48]]).toEqual([IpProtocol.HOPOPT, IpProtocol.AH, IpProtocol.UDP]);
+    const inFlight = r.packet.slice();
+    inFlight[44] ^= 0xff; // the option's first data byte
+    const got = rx.unprotect(inFlight);
+    if (accepted) {
+      expect(got.ok).toBe(true);
+    } else {
+      expect(got).toMatchObject({ ok: false, reason: EspDropReason.ICV_FAILURE });
+    }
+  });
+});
