@@ -29,9 +29,10 @@ const IMMUTABLE_IPV4_OPTIONS = new Set([0, 1, 130, 133, 134, 148, 149]);
  * Zeroes, in `buf` (a copy of the packet), the mutable fields of the IP header and of the IPv6
  * extension headers before `ahOffset`, and the ICV field of the AH at `ahOffset`. Returns false
  * for headers whose mutable content cannot be predicted here (IPv6 Routing headers), which the
- * caller refuses, or for malformed options.
+ * caller refuses, or for malformed options. `icvFieldLength` is the whole ICV field with its
+ * alignment padding (§2.6: both are zeroed for the computation).
  */
-export function zeroMutableFields(buf: Uint8Array, ahOffset: number, icvLength: number): boolean {
+export function zeroMutableFields(buf: Uint8Array, ahOffset: number, icvFieldLength: number): boolean {
   const version = buf[0] >> 4;
   if (version === 4) {
     const ihl = (buf[0] & 0x0f) * 4;
@@ -84,6 +85,6 @@ export function zeroMutableFields(buf: Uint8Array, ahOffset: number, icvLength: 
       }
     }
   }
-  buf.fill(0, ahOffset + AH_FIXED_LENGTH, ahOffset + AH_FIXED_LENGTH + icvLength);
+  buf.fill(0, ahOffset + AH_FIXED_LENGTH, ahOffset + AH_FIXED_LENGTH + icvFieldLength);
   return true;
 }
