@@ -11,7 +11,8 @@ import * as nodeTls from 'node:tls';
 import { parseCertificates, parsePrivateKey, TrustStore } from '@layersec/crypto-primitives';
 import { nodeProvider } from '@layersec/crypto-primitives/node';
 import { BenchReport } from '../../../scripts/bench-support.js';
-import { ClientConnection, ServerConnection, connect, createServer, x509Verifier } from '../src/index.js';
+import { ClientConnection, ServerConnection, x509Verifier } from '../src/index.js';
+import { connect, createServer } from '../src/node/index.js';
 
 const report = new BenchReport('@layersec/tls');
 const provider = nodeProvider;

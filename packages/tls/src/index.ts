@@ -1,6 +1,7 @@
 /**
  * @layersec/tls — TLS 1.3 (RFC 8446) client and server as a sans-I/O core (`ClientConnection`,
- * `ServerConnection`: bytes in, events out), with a node:net adapter (`connect`, `createServer`).
+ * `ServerConnection`: bytes in, events out). The node:net adapter (`connect`, `createServer`) is
+ * `@layersec/tls/node`, kept out of this entry point so that browser bundles never see node:net.
  * Cryptography comes from @layersec/crypto-primitives only.
  */
 export * from './constants.js';
@@ -17,10 +18,6 @@ export { Tls13KeySchedule, Transcript } from './key-schedule.js';
 export * as messages from './messages/index.js';
 export { RecordDeframer, encodeRecord, type TlsRecord } from './record/record.js';
 export { Tls13RecordProtection, Tls12AeadProtection, perRecordNonce, type RecordProtection } from './record/protection.js';
-// The node:net adapter. (A `./node` subpath export would keep node:net out of browser bundles; the
-// package's exports map has only "." today.)
-export { connect, createServer, TlsSocket, type ConnectOptions, type TlsServer } from './node/index.js';
-export type { CipherInfo } from './node/tls-socket.js';
 // For packages/dtls (the TLS 1.2 / 1.3 handshake over a datagram record layer): the pieces that do
 // not depend on the stream record layer.
 export { masterSecret12, protections12, verifyData12, signedParams12 } from './tls12-common.js';

@@ -27,7 +27,7 @@ import {
   suiteByName,
   x509Verifier,
 } from '@layersec/tls';
-import { type TlsSocket, connect, createServer } from '@layersec/tls';
+import { type TlsSocket, connect, createServer } from '@layersec/tls/node';
 import type { RegisterCommand } from './index.js';
 
 const provider = nodeProvider;

@@ -82,3 +82,4 @@ export function createServer(options: ServerConfig, handler?: (socket: TlsSocket
 }
 
 export { TlsSocket };
+export type { CipherInfo } from './tls-socket.js';
