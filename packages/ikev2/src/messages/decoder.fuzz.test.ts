@@ -20,7 +20,6 @@ import { encodeHeader } from './header.js';
 import { decodeMessage, encodeMessage } from './message.js';
 
 const SEED = 20261125;
-/** Far above what any input here needs; a decoder that loops or blows up exceeds it. */
 
 interface Capture {
   messages: { udpPayload: string; from: string; sentBy: string; exchange: string }[];
