@@ -32,51 +32,10 @@ import type {
   SignOptions,
   VerifyOptions,
 } from '../types.js';
+import { schemeParameters, type SchemeParameters } from '../signature-schemes.js';
 
 export type SignatureOperations = Pick<CryptoProvider, 'sign' | 'verify' | 'generateSigningKey'>;
 
-/** RFC 8446 §4.2.3 SignatureScheme → family, hash and (for TLS 1.3's ECDSA names) curve. */
-type SchemeParameters =
-  | { family: 'ecdsa'; hash: HashName; curve?: NamedCurve }
-  | { family: 'ed25519' }
-  | { family: 'rsa-pkcs1' | 'rsa-pss'; hash: HashName };
-
-function schemeParameters(scheme: SignatureScheme): SchemeParameters {
-  switch (scheme) {
-    case 'ecdsa_secp256r1_sha256':
-      return { family: 'ecdsa', hash: 'SHA-256', curve: 'P-256' };
-    case 'ecdsa_secp384r1_sha384':
-      return { family: 'ecdsa', hash: 'SHA-384', curve: 'P-384' };
-    case 'ecdsa_secp521r1_sha512':
-      return { family: 'ecdsa', hash: 'SHA-512', curve: 'P-521' };
-    case 'ecdsa_sha1':
-      return { family: 'ecdsa', hash: 'SHA-1' };
-    case 'ecdsa_sha256':
-      return { family: 'ecdsa', hash: 'SHA-256' };
-    case 'ecdsa_sha384':
-      return { family: 'ecdsa', hash: 'SHA-384' };
-    case 'ecdsa_sha512':
-      return { family: 'ecdsa', hash: 'SHA-512' };
-    case 'ed25519':
-      return { family: 'ed25519' };
-    case 'rsa_pkcs1_sha1':
-      return { family: 'rsa-pkcs1', hash: 'SHA-1' };
-    case 'rsa_pkcs1_sha256':
-      return { family: 'rsa-pkcs1', hash: 'SHA-256' };
-    case 'rsa_pkcs1_sha384':
-      return { family: 'rsa-pkcs1', hash: 'SHA-384' };
-    case 'rsa_pkcs1_sha512':
-      return { family: 'rsa-pkcs1', hash: 'SHA-512' };
-    case 'rsa_pss_rsae_sha256':
-      return { family: 'rsa-pss', hash: 'SHA-256' };
-    case 'rsa_pss_rsae_sha384':
-      return { family: 'rsa-pss', hash: 'SHA-384' };
-    case 'rsa_pss_rsae_sha512':
-      return { family: 'rsa-pss', hash: 'SHA-512' };
-    default:
-      throw new CryptoError('unsupported', `signature scheme ${String(scheme)}`);
-  }
-}
 
 /** OpenSSL digest names. */
 const OPENSSL_DIGEST: Readonly<Record<HashName, string>> = {
