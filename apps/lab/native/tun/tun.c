@@ -36,6 +36,10 @@ typedef struct {
   int reading;
   int want_write;
   int closed;
+  /* The memory is freed once both the libuv handle is closed and the JS external is finalized,
+   * whichever comes last: the external outlives close(). */
+  int handle_closed;
+  int finalized;
   napi_env env;
   napi_ref callback;
   napi_async_context context;
@@ -181,7 +185,9 @@ static void update_events(tun_t* t) {
 }
 
 static void on_closed(uv_handle_t* handle) {
-  free(handle->data);
+  tun_t* t = (tun_t*)handle->data;
+  t->handle_closed = 1;
+  if (t->finalized) free(t);
 }
 
 static void release(tun_t* t) {
@@ -201,6 +207,8 @@ static void finalize(napi_env env, void* data, void* hint) {
   tun_t* t = (tun_t*)data;
   /* Reached only when JavaScript dropped an open device without close(): release it here. */
   if (!t->closed) release(t);
+  t->finalized = 1;
+  if (t->handle_closed) free(t);
 }
 
 static tun_t* handle_of(napi_env env, napi_value value) {
